@@ -1,0 +1,100 @@
+import Foundation
+
+/// Turns an HTTP answer from the v3 API into its `data`, or into the error it means.
+///
+/// Status first, then the body: Imgur answers missing albums with HTML pages, overloaded servers
+/// with Varnish pages, and errors in three JSON shapes (`data.error` as a string or an object,
+/// `data` as a bare string, JSON:API `errors[]`).
+enum APIAnswer {
+    static func data(of response: HTTPResponse, resource: String, now: Date = Date()) throws(ImgurAPIError)
+        -> JSONValue
+    {
+        let status = response.status
+        let json = looksLikeJSON(response.body) ? try? JSONValue.parse(response.body) : nil
+        guard (200..<300).contains(status) else {
+            throw error(status: status, message: message(in: json) ?? htmlTitle(response.body), response.head,
+                        resource: resource, now: now)
+        }
+        guard let json else {
+            throw .notJSON(status: status, contentType: response.head.contentType, snippet: snippet(response.body))
+        }
+        guard case .object(let members) = json, let data = members["data"],
+            members["success"] != nil || members["status"] != nil
+        else {
+            return json  // post/v1 answers have no envelope
+        }
+        if members["success"]?.boolValue == false {
+            let inner = members["status"]?.int64Value.map(Int.init) ?? status
+            throw error(status: inner == 200 ? 400 : inner, message: message(in: json), response.head,
+                        resource: resource, now: now)
+        }
+        return data
+    }
+
+    static func error(
+        status: Int, message: String?, _ head: HTTPResponseHead, resource: String, now: Date
+    ) -> ImgurAPIError {
+        let lowered = message?.lowercased() ?? ""
+        let retryAfter = RetryPolicy.retryAfter(head.headers["retry-after"], now: now)
+        switch status {
+        case 404:
+            return .notFound(resource: resource, message: message)
+        case 401:
+            return .forbidden(status: 401, message: message)
+        case 403 where lowered.contains("capacity"):
+            return .overCapacity(message: message, retryAfter: retryAfter)
+        case 403 where lowered.contains("client_id") || lowered.contains("client id")
+            || lowered.contains("clientid") || lowered.contains("malformed auth"):
+            return .invalidClientID(message: message)
+        case 403:
+            return .forbidden(status: 403, message: message)
+        case 429:
+            let limits = RateLimitStatus(headers: head.headers, now: now)
+            let reset = limits?.clientRemaining == 0 ? limits?.clientReset : limits?.userReset
+            return .rateLimited(message: message, retryAfter: retryAfter, resetAt: reset)
+        case 500...599:
+            return .serverError(status: status, message: message, retryAfter: retryAfter)
+        default:
+            return .unexpectedStatus(status: status, message: message)
+        }
+    }
+
+    /// The human message of any known error shape.
+    static func message(in json: JSONValue?) -> String? {
+        guard let json else { return nil }
+        if let data = json["data"] {
+            if let text = data["error"]?.nonEmptyString { return text }
+            if let text = data["error"]?["message"]?.nonEmptyString { return text }
+            if let text = data.nonEmptyString { return text }
+        }
+        if let first = json["errors"]?.arrayValue?.first {
+            return first["detail"]?.nonEmptyString ?? first["title"]?.nonEmptyString ?? first["status"]?.nonEmptyString
+        }
+        return json["error"]?.nonEmptyString ?? json["message"]?.nonEmptyString
+    }
+
+    private static func looksLikeJSON(_ body: Data) -> Bool {
+        guard let first = body.first(where: { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }) else {
+            return false
+        }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+    }
+
+    private static func htmlTitle(_ body: Data) -> String? {
+        let text = String(decoding: body.prefix(8192), as: UTF8.self)
+        guard let open = text.range(of: "<title>", options: .caseInsensitive),
+            let close = text.range(of: "</title>", options: .caseInsensitive, range: open.upperBound..<text.endIndex)
+        else { return nil }
+        let title = text[open.upperBound..<close.lowerBound].trimmingCharacters(in: .whitespacesAndNewlines)
+        return title.isEmpty ? nil : String(title.prefix(120))
+    }
+
+    /// A short printable excerpt of a body that is not JSON.
+    static func snippet(_ body: Data) -> String {
+        if let title = htmlTitle(body) { return title }
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        let words = text.split(whereSeparator: { $0.isWhitespace || $0.isNewline }).joined(separator: " ")
+        let clean = String(words.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }.map(Character.init))
+        return clean.isEmpty ? "(empty body)" : String(clean.prefix(120))
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// The v3 Imgur API, read-only, with a Client-ID.
+///
+/// One request per album: `/3/album/{id}` carries its images. Every answer's rate-limit headers go
+/// to `onRateLimit`; transient failures are retried by the `Retrier`.
+public struct ImgurClient: Sendable {
+    public let configuration: APIConfiguration
+    private let transport: any HTTPTransport
+    private let retrier: Retrier
+    private let onRateLimit: @Sendable (RateLimitStatus) -> Void
+
+    public init(
+        configuration: APIConfiguration, transport: any HTTPTransport, retrier: Retrier = Retrier(),
+        onRateLimit: @escaping @Sendable (RateLimitStatus) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.transport = transport
+        self.retrier = retrier
+        self.onRateLimit = onRateLimit
+    }
+
+    /// `GET /3/album/{id}`; when its image list is shorter than `images_count`, one more call to
+    /// `/3/album/{id}/images` (documented as never paged) fills it in.
+    public func album(_ id: ImgurID) async throws -> Album {
+        let album = try Album(json: try await data(["album", id.rawValue], resource: "album \(id)"))
+        guard let count = album.imagesCount, count > album.images.count else { return album }
+        let items = try await data(["album", id.rawValue, "images"], resource: "album \(id)")
+        guard let list = items.arrayValue, list.count > album.images.count else { return album }
+        return try album.replacingImages(list)
+    }
+
+    /// `GET /3/image/{id}`.
+    public func image(_ id: ImgurID) async throws -> Image {
+        try Image(json: try await data(["image", id.rawValue], resource: "image \(id)"))
+    }
+
+    /// The `data` of `GET /3/<segments>`, retried while failures are transient.
+    public func data(_ segments: [String], query: [URLQueryItem] = [], resource: String) async throws -> JSONValue {
+        var url = configuration.url(segments)
+        if !query.isEmpty, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) {
+            components.queryItems = query
+            url = components.url ?? url
+        }
+        let request = HTTPRequest(
+            url: url,
+            headers: ["Authorization": "Client-ID \(configuration.clientID)", "Accept": "application/json"],
+            idleTimeout: configuration.idleTimeout, deadline: configuration.deadline, maxRedirects: 3)
+        return try await retrier.run(resource) {
+            let response = try await transport.fetch(request)
+            if let limits = RateLimitStatus(headers: response.head.headers) { onRateLimit(limits) }
+            return try APIAnswer.data(of: response, resource: resource)
+        }
+    }
+}

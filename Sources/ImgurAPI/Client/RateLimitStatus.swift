@@ -1,0 +1,41 @@
+import Foundation
+
+/// The `X-RateLimit-*` headers of one API answer.
+public struct RateLimitStatus: Sendable, Equatable {
+    public var clientLimit: Int64?
+    public var clientRemaining: Int64?
+    public var userLimit: Int64?
+    public var userRemaining: Int64?
+    /// `X-RateLimit-UserReset` is a unix time (unlike `X-Post-Rate-Limit-Reset`, a duration).
+    public var userReset: Date?
+    /// `X-RateLimit-ClientReset` (seen in 2025 answers) is a number of seconds.
+    public var clientReset: Date?
+
+    public init(
+        clientLimit: Int64? = nil, clientRemaining: Int64? = nil, userLimit: Int64? = nil,
+        userRemaining: Int64? = nil, userReset: Date? = nil, clientReset: Date? = nil
+    ) {
+        self.clientLimit = clientLimit
+        self.clientRemaining = clientRemaining
+        self.userLimit = userLimit
+        self.userRemaining = userRemaining
+        self.userReset = userReset
+        self.clientReset = clientReset
+    }
+
+    /// Nil when the answer carries none of the headers.
+    public init?(headers: HTTPHeaders, now: Date = Date()) {
+        func number(_ name: String) -> Int64? {
+            headers[name].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        }
+        clientLimit = number("x-ratelimit-clientlimit")
+        clientRemaining = number("x-ratelimit-clientremaining")
+        userLimit = number("x-ratelimit-userlimit")
+        userRemaining = number("x-ratelimit-userremaining")
+        userReset = number("x-ratelimit-userreset").map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        clientReset = number("x-ratelimit-clientreset").map { now.addingTimeInterval(TimeInterval($0)) }
+        if clientLimit == nil, clientRemaining == nil, userLimit == nil, userRemaining == nil, userReset == nil {
+            return nil
+        }
+    }
+}

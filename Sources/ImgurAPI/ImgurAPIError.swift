@@ -1,0 +1,126 @@
+import Foundation
+
+/// Everything that can go wrong between us and Imgur, in words a user can act on.
+public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
+    // MARK: Configuration
+
+    /// `IMGUR_API_BASE` is not an http(s) URL, or is plain http to a host that is not loopback.
+    case invalidBaseURL(String, reason: String)
+
+    // MARK: Transport
+
+    /// The connection failed or broke (`code` is the `URLError` code).
+    case connectionFailed(url: String, code: Int, reason: String)
+    /// No byte for the idle timeout (`idle`), or the whole request took longer than its deadline.
+    case timedOut(url: String, seconds: TimeInterval, idle: Bool)
+    case tooManyRedirects(url: String, limit: Int)
+    case bodyTooLarge(url: String, limit: Int)
+    /// The body ended before `Content-Length` bytes arrived.
+    case incompleteBody(url: String, expected: Int64, received: Int64)
+
+    // MARK: API answers
+
+    /// 404: the album, image or account does not exist (or is no longer visible anonymously).
+    case notFound(resource: String, message: String?)
+    /// 403 "Invalid client_id" or a malformed Authorization header.
+    case invalidClientID(message: String?)
+    /// 401 or another 403: not allowed to see this.
+    case forbidden(status: Int, message: String?)
+    /// 429: a rate limit was hit. `retryAfter` in seconds when the server said, `resetAt` from
+    /// `X-RateLimit-UserReset`.
+    case rateLimited(message: String?, retryAfter: TimeInterval?, resetAt: Date?)
+    /// 403 "Imgur is temporarily over capacity" (IP-level throttling).
+    case overCapacity(message: String?, retryAfter: TimeInterval?)
+    /// 5xx.
+    case serverError(status: Int, message: String?, retryAfter: TimeInterval?)
+    /// Any other unexpected status.
+    case unexpectedStatus(status: Int, message: String?)
+    /// The body was not JSON where JSON was expected (an HTML error page, for example).
+    case notJSON(status: Int, contentType: String?, snippet: String)
+    /// JSON, but not the shape the API documents.
+    case malformedResponse(String)
+
+    /// Whether trying again later may succeed.
+    public var isTransient: Bool {
+        switch self {
+        case .connectionFailed, .timedOut, .incompleteBody, .rateLimited, .overCapacity, .serverError:
+            return true
+        case .notJSON(let status, _, _):
+            // Varnish and CDN error pages arrive as HTML with a 5xx status.
+            return status >= 500 || status == 429
+        case .invalidBaseURL, .tooManyRedirects, .bodyTooLarge, .notFound, .invalidClientID, .forbidden,
+            .unexpectedStatus, .malformedResponse:
+            return false
+        }
+    }
+
+    /// The wait the server asked for, when it asked.
+    public var retryAfter: TimeInterval? {
+        switch self {
+        case .rateLimited(_, let retryAfter, let resetAt):
+            // Imgur's 429s carry no Retry-After in any capture: the reset time is the next best hint.
+            return retryAfter ?? resetAt.map { max(0, $0.timeIntervalSinceNow) }
+        case .overCapacity(_, let retryAfter), .serverError(_, _, let retryAfter):
+            return retryAfter
+        default:
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidBaseURL(let url, let reason):
+            return "invalid API base URL \(url): \(reason)"
+        case .connectionFailed(let url, _, let reason):
+            return "connection to \(Self.hostOf(url)) failed: \(reason)"
+        case .timedOut(let url, let seconds, let idle):
+            return idle
+                ? "no data from \(Self.hostOf(url)) for \(Self.seconds(seconds))"
+                : "request to \(Self.hostOf(url)) took longer than \(Self.seconds(seconds))"
+        case .tooManyRedirects(let url, let limit):
+            return "more than \(limit) redirects from \(url)"
+        case .bodyTooLarge(let url, let limit):
+            return "answer from \(url) is larger than \(limit) bytes"
+        case .incompleteBody(let url, let expected, let received):
+            return "transfer of \(url) ended after \(received) of \(expected) bytes"
+        case .notFound(let resource, _):
+            return "\(resource) not found on Imgur (HTTP 404)"
+        case .invalidClientID(let message):
+            return "Imgur refused the client id (HTTP 403\(Self.quoted(message))); check IMGUR_CLIENT_ID or api_secrets.json"
+        case .forbidden(let status, let message):
+            return "Imgur refused access (HTTP \(status)\(Self.quoted(message)))"
+        case .rateLimited(let message, let retryAfter, let resetAt):
+            var text = "rate limited by Imgur (HTTP 429\(Self.quoted(message)))"
+            if let retryAfter { text += ", retry after \(Self.seconds(retryAfter))" }
+            if let resetAt { text += ", limit resets at \(Self.timestamp(resetAt))" }
+            return text
+        case .overCapacity(let message, _):
+            return "Imgur is over capacity (HTTP 403\(Self.quoted(message)))"
+        case .serverError(let status, let message, _):
+            return "Imgur server error (HTTP \(status)\(Self.quoted(message)))"
+        case .unexpectedStatus(let status, let message):
+            return "unexpected answer from Imgur (HTTP \(status)\(Self.quoted(message)))"
+        case .notJSON(let status, let contentType, let snippet):
+            return "expected JSON from Imgur but got \(contentType ?? "no content type") (HTTP \(status)): \(snippet)"
+        case .malformedResponse(let reason):
+            return "malformed answer from Imgur: \(reason)"
+        }
+    }
+
+    private static func hostOf(_ url: String) -> String {
+        URL(string: url)?.host ?? url
+    }
+
+    private static func quoted(_ message: String?) -> String {
+        guard let message, !message.isEmpty else { return "" }
+        return ": \(message)"
+    }
+
+    static func seconds(_ value: TimeInterval) -> String {
+        value.rounded() == value || value >= 10 ? "\(Int(value.rounded()))s" : String(format: "%.1fs", value)
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+}

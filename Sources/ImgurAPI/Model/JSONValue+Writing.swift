@@ -1,0 +1,108 @@
+import Foundation
+
+extension JSONValue {
+    /// How `serialized(_:)` lays the text out.
+    public enum Layout: Sendable {
+        /// Two-space indentation, one member per line, a final newline: for files people read.
+        case pretty
+        /// One line, no spaces, no newline: for JSON Lines style records.
+        case compact
+    }
+
+    /// Deterministic UTF-8 JSON: keys sorted (numerically when every key is a decimal integer, so
+    /// `script_` files list 1, 2, ... 10 in order), slashes not escaped, integers exact.
+    public func serialized(_ layout: Layout = .pretty) -> Data {
+        var writer = Writer(layout: layout)
+        writer.write(self, depth: 0)
+        if layout == .pretty { writer.bytes.append(0x0A) }
+        return Data(writer.bytes)
+    }
+
+    /// Object keys in the order `serialized` writes them.
+    public static func orderedKeys(_ members: [String: JSONValue]) -> [String] {
+        let keys = Array(members.keys)
+        let numbers = keys.map { key -> UInt64? in
+            guard !key.isEmpty, key.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return UInt64(key)
+        }
+        if numbers.allSatisfy({ $0 != nil }) {
+            return zip(keys, numbers).sorted { ($0.1 ?? 0, $0.0) < ($1.1 ?? 0, $1.0) }.map(\.0)
+        }
+        // Byte order, not locale order: the same on every machine.
+        return keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+}
+
+private struct Writer {
+    let layout: JSONValue.Layout
+    var bytes: [UInt8] = []
+
+    init(layout: JSONValue.Layout) {
+        self.layout = layout
+        bytes.reserveCapacity(256)
+    }
+
+    mutating func write(_ value: JSONValue, depth: Int) {
+        switch value {
+        case .null: append("null")
+        case .bool(let flag): append(flag ? "true" : "false")
+        case .int(let number): append(String(number))
+        case .double(let number): append(number.isFinite ? "\(number)" : "null")
+        case .string(let text): writeString(text)
+        case .array(let items):
+            guard !items.isEmpty else { return append("[]") }
+            bytes.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                write(item, depth: depth + 1)
+            }
+            newline(depth)
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            guard !members.isEmpty else { return append("{}") }
+            bytes.append(UInt8(ascii: "{"))
+            for (index, key) in JSONValue.orderedKeys(members).enumerated() {
+                if index > 0 { bytes.append(UInt8(ascii: ",")) }
+                newline(depth + 1)
+                writeString(key)
+                append(layout == .pretty ? ": " : ":")
+                write(members[key] ?? .null, depth: depth + 1)
+            }
+            newline(depth)
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private mutating func newline(_ depth: Int) {
+        guard layout == .pretty else { return }
+        bytes.append(0x0A)
+        bytes.append(contentsOf: repeatElement(0x20, count: depth * 2))
+    }
+
+    private mutating func append(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    private mutating func writeString(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): append("\\\"")
+            case UInt8(ascii: "\\"): append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case 0x08: append("\\b")
+            case 0x0C: append("\\f")
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                append("\\u00")
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
