@@ -1,0 +1,139 @@
+import Foundation
+import ImgurAPI
+
+/// What archiving one album did.
+struct AlbumReport: Sendable, Equatable {
+    let entry: CatalogEntry
+    /// Files fetched in this run (not already on disk) and their bytes.
+    let fetchedFiles: Int
+    let fetchedBytes: Int64
+}
+
+/// Archives one album: one API call, its media in parallel, then its three JSON files.
+struct AlbumArchiver: Sendable {
+    let client: ImgurClient
+    let downloader: MediaDownloader
+    let layout: StorageLayout
+    let animated: AnimatedFormat
+    /// Shared by every album of the run: at most `--jobs` media downloads at once.
+    let downloads: AsyncLimiter
+    let now: @Sendable () -> Date
+
+    func archive(_ id: ImgurID) async throws -> AlbumReport {
+        let album = try await client.album(id)
+        return try await store(
+            id: id, kind: "album", title: album.title, description: album.description, datetime: album.datetime,
+            raw: album.raw, images: album.images, sourceURL: "https://imgur.com/a/\(id.rawValue)")
+    }
+
+    /// Downloads `images` into the folder of `id` and writes its documents.
+    func store(
+        id: ImgurID, kind: String, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
+        images: [Image], sourceURL: String
+    ) async throws -> AlbumReport {
+        try FileSystem.createDirectory(layout.folder(id))
+        let previous = ArchivedAlbum(path: layout.metadata(id))
+        var jobs: [String: MediaJob] = [:]
+        var order: [String] = []
+        let files = images.map { image -> String? in
+            guard let source = image.mediaSource(animated: animated) else { return nil }
+            let name = StorageLayout.mediaFileName(image.id, source.fileExtension)
+            if jobs[name] == nil {
+                jobs[name] = MediaJob(album: id, media: image.id, source: source, fileName: name, apiSize: image.size)
+                order.append(name)
+            }
+            return name
+        }
+        let fetched = try await fetch(order.compactMap { jobs[$0] }, previous: previous)
+        let seenAt = now()
+        let slots = zip(images, files).map { image, file in
+            AlbumDocuments.Slot(
+                image: image,
+                outcome: file.flatMap { fetched.outcomes[$0] }
+                    ?? .unavailable(UnavailableMedia(reason: .noLink, httpStatus: nil, url: nil, seenAt: seenAt)),
+                fileName: file)
+        }
+        let archivedAt = now()
+        let documents = AlbumDocuments(
+            id: id, kind: kind, title: title, description: description, datetime: datetime, raw: raw, slots: slots,
+            archivedAt: archivedAt, sourceURL: sourceURL)
+        try documents.write(to: layout, id: id)
+        let missing = slots.compactMap { slot -> String? in
+            if case .unavailable = slot.outcome { return slot.image.id.rawValue }
+            return nil
+        }
+        let entry = CatalogEntry(
+            id: id, status: missing.isEmpty ? .complete : .partial, kind: kind, title: title, published: datetime,
+            mediaCount: slots.count, recordedAt: archivedAt, missing: missing)
+        return AlbumReport(entry: entry, fetchedFiles: fetched.files, fetchedBytes: fetched.bytes)
+    }
+
+    private struct Fetched {
+        var outcomes: [String: MediaOutcome] = [:]
+        var files = 0
+        var bytes: Int64 = 0
+    }
+
+    /// Every job's outcome. A failed media file does not stop the others (they are kept, complete or
+    /// resumable, for the next run); a write error does, since the disk is what failed.
+    private func fetch(_ jobs: [MediaJob], previous: ArchivedAlbum?) async throws -> Fetched {
+        try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
+            for job in jobs {
+                group.addTask {
+                    if let existing = try existingFile(job, previous: previous) {
+                        return (job.fileName, .success(existing), false)
+                    }
+                    do {
+                        let outcome = try await downloads.withPlace { try await downloader.download(job) }
+                        return (job.fileName, .success(outcome), true)
+                    } catch let error as ArchiveError {
+                        if case .write = error { throw error }
+                        return (job.fileName, .failure(error), true)
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        return (job.fileName, .failure(error), true)
+                    }
+                }
+            }
+            var fetched = Fetched()
+            var failures: [any Error] = []
+            for try await (name, result, downloaded) in group {
+                switch result {
+                case .success(let outcome):
+                    fetched.outcomes[name] = outcome
+                    if downloaded, case .stored(let stored) = outcome {
+                        fetched.files += 1
+                        fetched.bytes += stored.bytes
+                    }
+                case .failure(let error):
+                    failures.append(error)
+                }
+            }
+            if let first = failures.first(where: { !(($0 as? any RetryableError)?.isTransient ?? false) })
+                ?? failures.first
+            {
+                throw first
+            }
+            return fetched
+        }
+    }
+
+    /// A file already under its final name was complete and verified when it got there: reuse it,
+    /// with the digest the previous metadata recorded when the size still matches, else hashed again.
+    private func existingFile(_ job: MediaJob, previous: ArchivedAlbum?) throws -> MediaOutcome? {
+        let path = layout.media(job.album, job.fileName)
+        guard let size = FileSystem.fileSize(path) else { return nil }
+        if let recorded = previous?.files[job.fileName], recorded.bytes == size {
+            return .stored(
+                StoredMedia(
+                    fileName: job.fileName, bytes: size, sha256: recorded.sha256, contentType: recorded.contentType,
+                    url: recorded.url ?? job.source.url.absoluteString))
+        }
+        let hash = try SHA256.hashFile(atPath: path)
+        return .stored(
+            StoredMedia(
+                fileName: job.fileName, bytes: hash.bytes, sha256: hash.hasher.hexDigest(), contentType: nil,
+                url: job.source.url.absoluteString))
+    }
+}

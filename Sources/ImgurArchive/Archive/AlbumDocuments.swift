@@ -1,0 +1,144 @@
+import Foundation
+import ImgurAPI
+
+/// The three JSON files of an album folder (`docs/archive-format.md`).
+struct AlbumDocuments {
+    static let schemaVersion: Int64 = 1
+
+    /// One position of the album, in album order.
+    struct Slot {
+        let image: Image
+        let outcome: MediaOutcome
+        /// The file the media went to (or would have gone to).
+        let fileName: String?
+    }
+
+    let metadata: JSONValue
+    let script: JSONValue
+    let descriptions: JSONValue
+
+    /// - Parameters:
+    ///   - raw: the album object exactly as the API returned it (`images` included).
+    init(
+        id: ImgurID, kind: String, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
+        slots: [Slot], archivedAt: Date, sourceURL: String
+    ) {
+        var scriptMembers: [String: JSONValue] = [:]
+        var descriptionMembers: [String: JSONValue] = [:]
+        var media: [JSONValue] = []
+        for (index, slot) in slots.enumerated() {
+            scriptMembers[String(index + 1)] = .string(slot.image.id.rawValue)
+            descriptionMembers[slot.image.id.rawValue] = .optional(slot.image.description)
+            media.append(Self.mediaRecord(position: index + 1, slot: slot))
+        }
+        let missing = slots.filter {
+            if case .unavailable = $0.outcome { return true }
+            return false
+        }
+        metadata = [
+            "schema_version": .int(Self.schemaVersion),
+            "kind": .string(kind),
+            "id": .string(id.rawValue),
+            "title": .optional(title),
+            "description": .optional(description),
+            "published": datetime.map { .string(Timestamp.iso8601(unix: $0)) } ?? .null,
+            "media_count": .int(Int64(slots.count)),
+            "status": .string(missing.isEmpty ? "complete" : "partial"),
+            "archived_at": .string(Timestamp.iso8601(archivedAt)),
+            "source_url": .string(sourceURL),
+            "media": .array(media),
+            "api": raw,
+        ]
+        script = .object(scriptMembers)
+        descriptions = .object(descriptionMembers)
+    }
+
+    private static func mediaRecord(position: Int, slot: Slot) -> JSONValue {
+        var record: [String: JSONValue] = [
+            "position": .int(Int64(position)),
+            "id": .string(slot.image.id.rawValue),
+            "type": .optional(slot.image.type),
+            "api_size": slot.image.size.map(JSONValue.int) ?? .null,
+        ]
+        switch slot.outcome {
+        case .stored(let stored):
+            record["status"] = "ok"
+            record["file"] = .string(stored.fileName)
+            record["bytes"] = .int(stored.bytes)
+            record["sha256"] = .string(stored.sha256)
+            record["content_type"] = .optional(stored.contentType)
+            record["url"] = .string(stored.url)
+        case .unavailable(let unavailable):
+            record["status"] = .string(unavailable.reason.rawValue)
+            record["file"] = .null
+            record["http_status"] = unavailable.httpStatus.map { .int(Int64($0)) } ?? .null
+            record["url"] = .optional(unavailable.url)
+            record["seen_at"] = .string(Timestamp.iso8601(unavailable.seenAt))
+        }
+        return .object(record)
+    }
+
+    /// Writes descriptions, then script, then metadata: metadata last, because its presence with a
+    /// `status` is what marks the folder as finished.
+    func write(to layout: StorageLayout, id: ImgurID) throws(ArchiveError) {
+        try FileSystem.writeAtomically(descriptions.serialized(), to: layout.descriptions(id))
+        try FileSystem.writeAtomically(script.serialized(), to: layout.script(id))
+        try FileSystem.writeAtomically(metadata.serialized(), to: layout.metadata(id))
+    }
+}
+
+/// What a folder's existing `metadata_<ID>.json` says, read back.
+struct ArchivedAlbum {
+    struct File {
+        let bytes: Int64
+        let sha256: String
+        let contentType: String?
+        let url: String?
+    }
+
+    let metadata: JSONValue
+    /// Files recorded as stored, by file name.
+    let files: [String: File]
+
+    init?(path: String) {
+        guard let data = try? FileSystem.read(path), let json = try? JSONValue.parse(data),
+            json["schema_version"]?.int64Value != nil
+        else { return nil }
+        metadata = json
+        var files: [String: File] = [:]
+        for item in json["media"]?.arrayValue ?? [] {
+            guard item["status"]?.stringValue == "ok", let name = item["file"]?.stringValue,
+                let bytes = item["bytes"]?.int64Value, let sha = item["sha256"]?.stringValue
+            else { continue }
+            files[name] = File(
+                bytes: bytes, sha256: sha, contentType: item["content_type"]?.stringValue,
+                url: item["url"]?.stringValue)
+        }
+        self.files = files
+    }
+
+    /// The catalog entry for this folder, when the metadata says it is finished and every stored
+    /// file is still there at its recorded size (used to recover entries a crash kept out of the
+    /// catalog, without asking Imgur again).
+    func catalogEntry(for id: ImgurID, layout: StorageLayout) -> CatalogEntry? {
+        guard metadata["id"]?.stringValue == id.rawValue,
+            let status = metadata["status"]?.stringValue.flatMap(CatalogEntry.Status.init(rawValue:)),
+            status != .unavailable
+        else { return nil }
+        for (name, file) in files where FileSystem.fileSize(layout.media(id, name)) != file.bytes {
+            return nil
+        }
+        let missing = (metadata["media"]?.arrayValue ?? []).compactMap { item -> String? in
+            item["status"]?.stringValue == "ok" ? nil : item["id"]?.stringValue
+        }
+        let archivedAt = metadata["archived_at"]?.stringValue.flatMap(Self.date) ?? Date()
+        return CatalogEntry(
+            id: id, status: status, kind: metadata["kind"]?.stringValue ?? "album",
+            title: metadata["title"]?.stringValue, published: metadata["api"]?["datetime"]?.int64Value,
+            mediaCount: Int(metadata["media_count"]?.int64Value ?? 0), recordedAt: archivedAt, missing: missing)
+    }
+
+    static func date(_ text: String) -> Date? {
+        ISO8601DateFormatter().date(from: text)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import ImgurAPI
+import Synchronization
+
+/// Fetches one media file into its album folder: streamed, hashed while it arrives, resumed with
+/// `Range` after any interruption, retried with backoff, never saved unless it is the real media.
+struct MediaDownloader: Sendable {
+    let transport: any HTTPTransport
+    let layout: StorageLayout
+    let retrier: Retrier
+    let settings: DownloadSettings
+    let now: @Sendable () -> Date
+    /// Called with the size of every chunk written (progress display).
+    let onBytes: @Sendable (Int) -> Void
+
+    func download(_ job: MediaJob) async throws -> MediaOutcome {
+        let partial = layout.partial(job.album, job.fileName)
+        let memory = Mutex<ResumePoint?>(nil)
+        return try await retrier.run(job.subject, progress: { FileSystem.fileSize(partial) ?? 0 }) {
+            let start = try resumePoint(job, remembered: memory.withLock { $0 })
+            let sink = MediaSink(job: job, layout: layout, resume: start, onBytes: onBytes)
+            do {
+                _ = try await transport.stream(request(job, from: start), into: sink)
+                return try sink.finish(finalPath: layout.media(job.album, job.fileName), now: now())
+            } catch {
+                memory.withLock { $0 = sink.resumePoint }
+                switch error {
+                case ArchiveError.notMedia, ArchiveError.resumeMismatch:
+                    sink.discardPartial()
+                default:
+                    sink.abandon()
+                }
+                throw error
+            }
+        }
+    }
+
+    private func request(_ job: MediaJob, from start: ResumePoint) -> HTTPRequest {
+        // Never the Authorization header: the CDN needs none and must not see the client id.
+        // `identity`, so that byte offsets are offsets in the file.
+        var headers = ["Accept": "*/*", "Accept-Encoding": "identity"]
+        if start.offset > 0 {
+            headers["Range"] = "bytes=\(start.offset)-"
+            if let validator = start.validator { headers["If-Range"] = validator }
+        }
+        return HTTPRequest(
+            url: job.source.url, headers: headers, idleTimeout: settings.idleTimeout, deadline: settings.deadline,
+            maxRedirects: settings.maxRedirects, stopRedirectsToPathSuffixes: ["/removed.png"])
+    }
+
+    /// Where the next attempt starts: after the bytes of a partial file that belongs to this URL,
+    /// with the hash state over them (from memory within a run, read back from disk after a restart).
+    private func resumePoint(_ job: MediaJob, remembered: ResumePoint?) throws -> ResumePoint {
+        let partial = layout.partial(job.album, job.fileName)
+        let statePath = layout.resumeState(job.album, job.fileName)
+        guard let size = FileSystem.fileSize(partial), size > 0, let state = ResumeState.load(statePath),
+            state.url == job.source.url.absoluteString
+        else {
+            FileSystem.remove(partial)
+            FileSystem.remove(statePath)
+            return .fresh
+        }
+        if var point = remembered, point.offset == size {
+            point.validator = state.validator
+            return point
+        }
+        var point = try Self.hashPrefix(of: partial, length: size)
+        point.validator = state.validator
+        return point
+    }
+
+    /// Hashes what a previous run left in a partial file, so the digest still covers the whole file.
+    static func hashPrefix(of path: String, length: Int64) throws -> ResumePoint {
+        let result = try SHA256.hashFile(atPath: path)
+        return ResumePoint(offset: length, hasher: result.hasher, validator: nil, firstBytes: result.firstBytes)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import ImgurAPI
+
+/// One media file to fetch into an album folder.
+struct MediaJob: Sendable {
+    let album: ImgurID
+    let media: ImgurID
+    let source: MediaSource
+    /// `<mediaID>.<ext>`, built from validated parts only.
+    let fileName: String
+    /// What the API said the file weighs (may be wrong; recorded beside what arrived).
+    let apiSize: Int64?
+
+    var subject: String { "\(album)/\(fileName)" }
+}
+
+/// A media file on disk, verified.
+struct StoredMedia: Sendable, Equatable {
+    let fileName: String
+    let bytes: Int64
+    let sha256: String
+    let contentType: String?
+    let url: String
+}
+
+/// A media item Imgur no longer serves.
+struct UnavailableMedia: Sendable, Equatable {
+    enum Reason: String, Sendable {
+        /// Redirected to `removed.png`, or answered with the removed-image placeholder.
+        case removed
+        /// 404 or 410.
+        case missing
+        /// The API gave no usable link.
+        case noLink = "no_link"
+    }
+
+    let reason: Reason
+    let httpStatus: Int?
+    let url: String?
+    let seenAt: Date
+}
+
+enum MediaOutcome: Sendable, Equatable {
+    case stored(StoredMedia)
+    case unavailable(UnavailableMedia)
+}
+
+/// Timeouts and limits for media requests.
+public struct DownloadSettings: Sendable, Equatable {
+    /// A transfer with no byte for this long fails (and is resumed).
+    public var idleTimeout: TimeInterval
+    /// One request never runs longer than this; a longer download continues in the next request
+    /// from where it stopped, so this bounds a stuck transfer, not the file size.
+    public var deadline: TimeInterval
+    public var maxRedirects: Int
+
+    public init(idleTimeout: TimeInterval = 30, deadline: TimeInterval = 900, maxRedirects: Int = 5) {
+        self.idleTimeout = idleTimeout
+        self.deadline = deadline
+        self.maxRedirects = maxRedirects
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import ImgurAPI
+
+/// The validators of a partial download, kept beside it in `.<file>.part.json`, so that the next
+/// attempt (or the next run) can ask for the rest with `Range` + `If-Range`.
+struct ResumeState: Sendable, Equatable {
+    var url: String
+    var etag: String?
+    var lastModified: String?
+    var length: Int64?
+
+    init(url: String, etag: String?, lastModified: String?, length: Int64?) {
+        self.url = url
+        self.etag = etag
+        self.lastModified = lastModified
+        self.length = length
+    }
+
+    init(url: String, head: HTTPResponseHead) {
+        // If-Range needs a strong validator: a weak ETag (W/"…") may not be used.
+        let etag = head.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 }
+        self.init(url: url, etag: etag, lastModified: head.headers["last-modified"], length: head.contentLength)
+    }
+
+    /// What to send as `If-Range`.
+    var validator: String? { etag ?? lastModified }
+
+    static func load(_ path: String) -> ResumeState? {
+        guard let data = try? FileSystem.read(path, limit: 1 << 16), let json = try? JSONValue.parse(data),
+            let url = json["url"]?.stringValue
+        else { return nil }
+        return ResumeState(
+            url: url, etag: json["etag"]?.stringValue, lastModified: json["last_modified"]?.stringValue,
+            length: json["length"]?.int64Value)
+    }
+
+    func save(_ path: String) throws(ArchiveError) {
+        let json: JSONValue = [
+            "url": .string(url), "etag": .optional(etag), "last_modified": .optional(lastModified),
+            "length": length.map(JSONValue.int) ?? .null,
+        ]
+        try FileSystem.writeAtomically(json.serialized(), to: path)
+    }
+}
+
+/// Where an attempt starts: from nothing, or after the bytes already in the partial file.
+struct ResumePoint: Sendable {
+    var offset: Int64
+    /// SHA-256 state over the first `offset` bytes: the digest still covers the whole file.
+    var hasher: SHA256
+    var validator: String?
+    /// The file's first bytes, for the placeholder check at the end.
+    var firstBytes: [UInt8]
+
+    static let fresh = ResumePoint(offset: 0, hasher: SHA256(), validator: nil, firstBytes: [])
+}

@@ -1,0 +1,192 @@
+import Foundation
+import ImgurAPI
+import Synchronization
+
+/// Everything the archiver tells the user, formatted in one place.
+///
+/// One line per album on stdout; warnings, errors, retries and (on a terminal) a live status line
+/// on stderr. Nothing is redrawn when stderr is not a terminal (cron mails stay readable).
+final class Reporter: Sendable {
+    private struct Status {
+        var albumsDone = 0
+        var albumsTotal = 0
+        var files = 0
+        var bytes: Int64 = 0
+        var shown = false
+        var lastDraw: TimeInterval = 0
+    }
+
+    let verbosity: Verbosity
+    private let console: Console
+    private let clock: @Sendable () -> TimeInterval
+    private let started: TimeInterval
+    private let status = Mutex(Status())
+
+    init(console: Console, verbosity: Verbosity, clock: @escaping @Sendable () -> TimeInterval = {
+        ProcessInfo.processInfo.systemUptime
+    }) {
+        self.console = console
+        self.verbosity = verbosity
+        self.clock = clock
+        started = clock()
+    }
+
+    // MARK: Album results (stdout)
+
+    enum Result {
+        case archived, partial, alreadyArchived, unavailable, failed, deferred
+
+        var label: String {
+            switch self {
+            case .archived: "archived"
+            case .partial: "partial"
+            case .alreadyArchived: "already archived"
+            case .unavailable: "unavailable"
+            case .failed: "failed"
+            case .deferred: "deferred"
+            }
+        }
+
+        var colour: String {
+            switch self {
+            case .archived: "\u{1B}[32m"
+            case .partial, .unavailable, .deferred: "\u{1B}[33m"
+            case .failed: "\u{1B}[31m"
+            case .alreadyArchived: "\u{1B}[2m"
+            }
+        }
+    }
+
+    /// `archived  q6i58  12 files, 34.5 MB  "Title"`.
+    func album(_ result: Result, _ id: String, _ detail: String) {
+        status.withLock { $0.albumsDone += 1 }
+        let label = result.label.padding(toLength: 16, withPad: " ", startingAt: 0)
+        let painted = console.color ? "\(result.colour)\(label)\u{1B}[0m" : label
+        let line = "\(painted) \(id.padding(toLength: 7, withPad: " ", startingAt: 0))  \(detail)"
+            .trimmingCharacters(in: .whitespaces) + "\n"
+        if result == .failed {
+            if verbosity == .quiet {
+                emit(err: "error: \(id): \(detail)\n")
+            } else {
+                emit(out: line)
+            }
+        } else if verbosity > .quiet {
+            emit(out: line)
+        }
+    }
+
+    // MARK: Diagnostics (stderr)
+
+    func warning(_ text: String) {
+        emit(err: "warning: \(text)\n")
+    }
+
+    func error(_ text: String) {
+        emit(err: "error: \(text)\n")
+    }
+
+    /// Shown unless --quiet: a run that waits must say so.
+    func note(_ text: String) {
+        if verbosity > .quiet { emit(err: "\(text)\n") }
+    }
+
+    func verbose(_ text: String) {
+        if verbosity == .verbose { emit(err: "\(text)\n") }
+    }
+
+    func retry(_ event: RetryEvent) {
+        note("retrying \(event.subject) in \(Self.duration(event.delay)) (attempt \(event.attempt): \(event.reason))")
+    }
+
+    // MARK: Live status (stderr, terminals only)
+
+    func expectAlbums(_ count: Int) {
+        status.withLock { $0.albumsTotal += count }
+    }
+
+    func fileDone() {
+        status.withLock { $0.files += 1 }
+        redraw(force: false)
+    }
+
+    func bytesReceived(_ count: Int) {
+        status.withLock { $0.bytes += Int64(count) }
+        redraw(force: false)
+    }
+
+    private func redraw(force: Bool) {
+        guard console.liveStatus, verbosity > .quiet else { return }
+        let now = clock()
+        let line: String? = status.withLock { state in
+            guard force || now - state.lastDraw >= 0.2 else { return nil }
+            state.lastDraw = now
+            state.shown = true
+            let elapsed = max(0.001, now - started)
+            var text = "[\(state.albumsDone)/\(state.albumsTotal) albums] \(state.files) files, "
+            text += "\(Self.size(state.bytes)), \(Self.size(Int64(Double(state.bytes) / elapsed)))/s"
+            if state.albumsDone > 0, state.albumsTotal > state.albumsDone {
+                let remaining = elapsed / Double(state.albumsDone) * Double(state.albumsTotal - state.albumsDone)
+                text += ", ETA \(Self.duration(remaining))"
+            }
+            return text
+        }
+        if let line { console.err("\r\u{1B}[K\(line)") }
+    }
+
+    /// Clears the status line before other output, and draws it again after.
+    private func emit(out text: String? = nil, err errText: String? = nil) {
+        let shown = status.withLock { state -> Bool in
+            defer { state.shown = false }
+            return state.shown
+        }
+        if shown { console.err("\r\u{1B}[K") }
+        if let text { console.out(text) }
+        if let errText { console.err(errText) }
+        if shown { redraw(force: true) }
+    }
+
+    func clearStatus() {
+        let shown = status.withLock { state -> Bool in
+            defer { state.shown = false }
+            return state.shown
+        }
+        if shown { console.err("\r\u{1B}[K") }
+    }
+
+    // MARK: Summary
+
+    func summary(_ text: String) {
+        clearStatus()
+        console.out("\(text)\n")
+    }
+
+    var elapsed: TimeInterval { clock() - started }
+
+    // MARK: Formatting
+
+    static func size(_ bytes: Int64) -> String {
+        let value = Double(bytes)
+        if value >= 1e9 { return String(format: "%.2f GB", value / 1e9) }
+        if value >= 1e6 { return String(format: "%.1f MB", value / 1e6) }
+        if value >= 1e3 { return String(format: "%.1f kB", value / 1e3) }
+        return "\(bytes) B"
+    }
+
+    static func duration(_ seconds: TimeInterval) -> String {
+        if seconds < 10 { return String(format: "%.1fs", seconds) }
+        let whole = Int(seconds.rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
+        return "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
+    }
+
+    /// A title as it may appear on one line of a terminal: control characters removed, shortened.
+    static func quoted(_ title: String?) -> String {
+        guard let title, !title.isEmpty else { return "" }
+        let clean = String(String.UnicodeScalarView(title.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : $0
+        }))
+        let short = clean.count > 60 ? clean.prefix(59) + "…" : Substring(clean)
+        return "\"\(short)\""
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import ImgurAPI
+
+/// Records finished albums in the catalog and prints their lines, in input order whatever order
+/// they finish in, so the catalog and the output are the same for any `--jobs`.
+///
+/// An album that finished while an earlier one is still running waits here; if the process dies
+/// meanwhile its folder is complete (metadata written) and the next run recovers it into the
+/// catalog without asking Imgur.
+actor Committer {
+    private let catalog: CatalogFile
+    private let reporter: Reporter
+    private var pending: [Int: (ImgurID, AlbumResult)] = [:]
+    private var next = 0
+    private(set) var tally: Tally
+    private(set) var fatal: (ArchiveError, ExitCode)?
+
+    init(catalog: sending CatalogFile, reporter: Reporter, tally: Tally) {
+        self.catalog = catalog
+        self.reporter = reporter
+        self.tally = tally
+    }
+
+    func commit(_ index: Int, _ id: ImgurID, _ result: AlbumResult) {
+        pending[index] = (id, result)
+        while let (id, result) = pending.removeValue(forKey: next) {
+            apply(id, result)
+            next += 1
+        }
+    }
+
+    var fatalError: (ArchiveError, ExitCode)? { fatal }
+
+    func record(deferred count: Int) {
+        tally.deferred += count
+    }
+
+    /// Drops superseded copies of updated entries (only when this run updated some).
+    func compact() throws(ArchiveError) {
+        try catalog.compact()
+    }
+
+    private func apply(_ id: ImgurID, _ result: AlbumResult) {
+        switch result {
+        case .archived(let report):
+            guard record(report.entry) else { return }
+            tally.files += report.fetchedFiles
+            tally.bytes += report.fetchedBytes
+            let entry = report.entry
+            let files = "\(entry.mediaCount) \(entry.mediaCount == 1 ? "file" : "files")"
+            let fetched = report.fetchedFiles == entry.mediaCount ? "" : ", \(report.fetchedFiles) new"
+            if entry.status == .complete {
+                tally.archived += 1
+                reporter.album(.archived, id.rawValue, "\(files)\(fetched), \(Reporter.size(report.fetchedBytes))  \(Reporter.quoted(entry.title))")
+            } else {
+                tally.partial += 1
+                let kept = entry.mediaCount - entry.missing.count
+                reporter.album(.partial, id.rawValue, "\(kept) of \(files); not served by Imgur any more: \(entry.missing.joined(separator: ", "))  \(Reporter.quoted(entry.title))")
+            }
+        case .unavailable(let entry):
+            guard record(entry) else { return }
+            tally.unavailable += 1
+            reporter.album(.unavailable, id.rawValue, entry.reason ?? "")
+        case .failed(let reason, let temporary):
+            if temporary { tally.failedTemporarily += 1 } else { tally.failed += 1 }
+            reporter.album(.failed, id.rawValue, reason)
+        case .deferred(let reason):
+            tally.deferred += 1
+            reporter.album(.deferred, id.rawValue, reason)
+        case .cancelled:
+            tally.cancelled += 1
+        case .fatal(let error, let code):
+            if fatal == nil { fatal = (error, code) }
+            reporter.album(.failed, id.rawValue, "\(error)")
+        }
+    }
+
+    /// Appends to the catalog; a write error becomes the run's fatal error.
+    private func record(_ entry: CatalogEntry) -> Bool {
+        do {
+            try catalog.append(entry)
+            return true
+        } catch {
+            if fatal == nil { fatal = (error, .failure) }
+            reporter.album(.failed, entry.id.rawValue, "\(error)")
+            return false
+        }
+    }
+}

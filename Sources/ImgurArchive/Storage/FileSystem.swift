@@ -1,0 +1,104 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The file operations the archive needs, on POSIX calls so that every failure names its path and
+/// its cause (`ENOSPC`, `EACCES`, ...), and so that durability (`fsync`) is explicit.
+enum FileSystem {
+    /// Writes `data` to `path` so that a reader or a crash only ever sees the old file or the new
+    /// one: a temporary file in the same folder, flushed, renamed over the target, folder flushed.
+    static func writeAtomically(_ data: Data, to path: String) throws(ArchiveError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let temporary = "\(folder)/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let file = try OpenFile(creating: temporary, exclusive: true)
+        do {
+            try file.write(data)
+            try file.sync()
+            try file.close()
+        } catch {
+            try? file.close()
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw .write(path, errno: code)
+        }
+        syncDirectory(folder)
+    }
+
+    /// Renames `source` over `target` and makes the rename durable.
+    static func moveIntoPlace(_ source: String, _ target: String) throws(ArchiveError) {
+        guard rename(source, target) == 0 else { throw .write(target, errno: errno) }
+        syncDirectory((target as NSString).deletingLastPathComponent)
+    }
+
+    /// Flushes a folder's entries (a rename is only durable once its folder is).
+    static func syncDirectory(_ path: String) {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        _ = fsync(descriptor)
+        close(descriptor)
+    }
+
+    /// Creates `path` (not its parents) unless it already is a folder.
+    static func createDirectory(_ path: String) throws(ArchiveError) {
+        if mkdir(path, 0o755) == 0 {
+            syncDirectory((path as NSString).deletingLastPathComponent)
+            return
+        }
+        let code = errno
+        guard code == EEXIST, isDirectory(path) else { throw .write(path, errno: code) }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The size of a regular file, nil when there is none.
+    static func fileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    static func remove(_ path: String) {
+        unlink(path)
+    }
+
+    /// Reads a whole small file (JSON documents, links.txt).
+    static func read(_ path: String, limit: Int = 256 << 20) throws(ArchiveError) -> Data {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .read(path, errno: errno) }
+        defer { close(descriptor) }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .read(path, errno: errno)
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+            guard data.count <= limit else { throw .read(path: path, reason: "larger than \(limit) bytes") }
+        }
+    }
+
+    /// Names in a folder, without `.` and `..`; empty when it cannot be read.
+    static func contents(of path: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    }
+}

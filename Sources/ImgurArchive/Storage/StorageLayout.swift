@@ -1,0 +1,45 @@
+import ImgurAPI
+
+/// Where everything lives in a storage directory.
+///
+/// ```
+/// <root>/scraping_logs.json          the catalog
+/// <root>/links.txt                   input, one id or URL per line
+/// <root>/.imgur-archive.lock         held while a run is going
+/// <root>/<ID>/<mediaID>.<ext>        media, named by validated ids only
+/// <root>/<ID>/metadata_<ID>.json
+/// <root>/<ID>/script_<ID>.json
+/// <root>/<ID>/descriptions_<ID>.json
+/// <root>/<ID>/.<mediaID>.<ext>.part  a download in progress (resumable)
+/// ```
+public struct StorageLayout: Sendable, Equatable {
+    public let root: String
+
+    public init(root: String) {
+        var root = root
+        while root.count > 1 && root.hasSuffix("/") { root.removeLast() }
+        self.root = root
+    }
+
+    public var catalog: String { "\(root)/scraping_logs.json" }
+    public var links: String { "\(root)/links.txt" }
+    public var lock: String { "\(root)/.imgur-archive.lock" }
+    public var secrets: String { "\(root)/api_secrets.json" }
+
+    public func folder(_ id: ImgurID) -> String { "\(root)/\(id.rawValue)" }
+    public func metadata(_ id: ImgurID) -> String { "\(folder(id))/metadata_\(id.rawValue).json" }
+    public func script(_ id: ImgurID) -> String { "\(folder(id))/script_\(id.rawValue).json" }
+    public func descriptions(_ id: ImgurID) -> String { "\(folder(id))/descriptions_\(id.rawValue).json" }
+
+    /// `<mediaID>.<ext>`; the extension comes from `MediaSource` (letters and digits only).
+    public static func mediaFileName(_ id: ImgurID, _ fileExtension: String) -> String {
+        "\(id.rawValue).\(fileExtension)"
+    }
+
+    public func media(_ album: ImgurID, _ fileName: String) -> String { "\(folder(album))/\(fileName)" }
+    public func partial(_ album: ImgurID, _ fileName: String) -> String { "\(folder(album))/.\(fileName).part" }
+    /// The validators of a partial download (ETag, Last-Modified, length), for `If-Range`.
+    public func resumeState(_ album: ImgurID, _ fileName: String) -> String {
+        "\(folder(album))/.\(fileName).part.json"
+    }
+}

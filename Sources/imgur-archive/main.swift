@@ -1,0 +1,8 @@
+import Foundation
+import ImgurArchive
+
+// Everything happens in the library; this file only hands it the process.
+let run = Task { await ImgurArchiveTool.run(Array(CommandLine.arguments.dropFirst()), context: .process()) }
+let trap = SignalTrap { _ in run.cancel() }
+let status = await run.value
+exit(trap.received.map { 128 + $0 } ?? status.rawValue)
