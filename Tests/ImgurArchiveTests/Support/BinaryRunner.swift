@@ -1,0 +1,57 @@
+import Foundation
+
+/// Runs the built `imgur-archive` executable the way a user (or cron) does.
+enum BinaryRunner {
+    /// Next to the test bundle in the build products folder (the test target depends on the
+    /// executable target, so `swift test` builds it).
+    static var executable: String {
+        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = runner.deletingLastPathComponent()
+        // The runner may be inside `<name>.xctest/` or be the `.xctest` file itself.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("imgur-archive").path),
+            folder.path != "/"
+        {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("imgur-archive").path
+    }
+
+    struct Result {
+        let status: Int32
+        let out: String
+        let err: String
+    }
+
+    /// Starts the binary; `configure` may keep the process to signal it.
+    static func start(
+        _ arguments: [String], environment: [String: String], directory: String
+    ) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        return (process, out, err)
+    }
+
+    static func run(_ arguments: [String], environment: [String: String], directory: String) async throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment, directory: directory)
+        return await finish(process, out, err)
+    }
+
+    static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Result {
+        // Read both pipes while the process runs, so a chatty run cannot fill a pipe and block.
+        async let outData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
+        async let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let (stdout, stderr) = await (outData, errData)
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, out: String(decoding: stdout, as: UTF8.self),
+            err: String(decoding: stderr, as: UTF8.self))
+    }
+}
