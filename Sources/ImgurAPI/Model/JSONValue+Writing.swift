@@ -11,8 +11,11 @@ extension JSONValue {
 
     /// Deterministic UTF-8 JSON: keys sorted (numerically when every key is a decimal integer, so
     /// `script_` files list 1, 2, ... 10 in order), slashes not escaped, integers exact.
-    public func serialized(_ layout: Layout = .pretty) -> Data {
+    /// - Parameter leadingKeys: top-level keys written first, in this order (the rest follow sorted),
+    ///   so that a document's important fields come before a long raw section.
+    public func serialized(_ layout: Layout = .pretty, leadingKeys: [String] = []) -> Data {
         var writer = Writer(layout: layout)
+        writer.leadingKeys = leadingKeys
         writer.write(self, depth: 0)
         if layout == .pretty { writer.bytes.append(0x0A) }
         return Data(writer.bytes)
@@ -35,6 +38,7 @@ extension JSONValue {
 
 private struct Writer {
     let layout: JSONValue.Layout
+    var leadingKeys: [String] = []
     var bytes: [UInt8] = []
 
     init(layout: JSONValue.Layout) {
@@ -62,7 +66,12 @@ private struct Writer {
         case .object(let members):
             guard !members.isEmpty else { return append("{}") }
             bytes.append(UInt8(ascii: "{"))
-            for (index, key) in JSONValue.orderedKeys(members).enumerated() {
+            var keys = JSONValue.orderedKeys(members)
+            if depth == 0 && !leadingKeys.isEmpty {
+                let first = leadingKeys.filter { members[$0] != nil }
+                keys = first + keys.filter { !first.contains($0) }
+            }
+            for (index, key) in keys.enumerated() {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 newline(depth + 1)
                 writeString(key)

@@ -4,6 +4,11 @@ import ImgurAPI
 /// The three JSON files of an album folder (`docs/archive-format.md`).
 struct AlbumDocuments {
     static let schemaVersion: Int64 = 1
+    /// What a reader wants first; the raw API object comes last.
+    static let metadataKeyOrder = [
+        "schema_version", "kind", "id", "title", "description", "published", "media_count", "status", "archived_at",
+        "source_url", "media", "api",
+    ]
 
     /// One position of the album, in album order.
     struct Slot {
@@ -83,7 +88,7 @@ struct AlbumDocuments {
     func write(to layout: StorageLayout, id: ImgurID) throws(ArchiveError) {
         try FileSystem.writeAtomically(descriptions.serialized(), to: layout.descriptions(id))
         try FileSystem.writeAtomically(script.serialized(), to: layout.script(id))
-        try FileSystem.writeAtomically(metadata.serialized(), to: layout.metadata(id))
+        try FileSystem.writeAtomically(metadata.serialized(leadingKeys: Self.metadataKeyOrder), to: layout.metadata(id))
     }
 }
 
