@@ -69,6 +69,13 @@ public final class FakeImgur: Sendable {
 
     public func stop() { server.stop() }
 
+    /// What the API would answer at `path`, without the credential check or queued faults: for a
+    /// second server that stands in for another host.
+    public func apiAnswer(_ path: String) -> ServerResponse {
+        let current = state.withLock { $0 }
+        return Self.api(path, state: current, base: apiBase)
+    }
+
     // MARK: Answers
 
     private static func answer(_ request: ServerRequest, state: Locked<State>) -> ServerResponse {
@@ -88,7 +95,13 @@ public final class FakeImgur: Sendable {
             guard request.header("Authorization") == "Client-ID \(clientID)" else {
                 return apiError(403, "Invalid client_id", request: path, style: current.style)
             }
-            return withRateLimit(api(path, state: current, base: base), current.rateLimit)
+            // Like Imgur's, the budget falls by one with every request.
+            let limits = state.withLock { state -> (client: Int, user: Int)? in
+                guard let limits = state.rateLimit else { return nil }
+                state.rateLimit = (max(0, limits.client - 1), max(0, limits.user - 1))
+                return state.rateLimit
+            }
+            return withRateLimit(api(path, state: current, base: base), limits)
         }
         if path == "/removed.png" {
             return .bytes(FakeMedia.removedPlaceholder, contentType: "image/png")
@@ -97,7 +110,7 @@ public final class FakeImgur: Sendable {
             let name = String(path.dropFirst("/media/".count))
             guard let media = current.media[name] else { return .redirect(to: "\(base)/removed.png") }
             return .file(
-                media.data, contentType: media.contentType, for: request, etag: "\"\(media.etag)\"",
+                media.data, contentType: media.contentType, for: request, etag: media.etag,
                 honourRange: current.honourRange)
         }
         return .html("<html><head><title>imgur: the simple 404 page</title></head><body>404</body></html>", status: 404)
@@ -229,7 +242,7 @@ public struct FakeMedia: Sendable {
     }
 
     public var fileName: String { "\(id).\(ext)" }
-    var etag: String { "e-\(id)-\(data.count)" }
+    public var etag: String { "\"e-\(id)-\(data.count)\"" }
 
     func json(base: String) -> FakeJSON {
         var members: [(String, FakeJSON)] = [

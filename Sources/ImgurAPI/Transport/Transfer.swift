@@ -149,7 +149,9 @@ final class Transfer: Sendable {
         if let error {
             let code = (error as? URLError)?.code.rawValue ?? (error as NSError).code
             if code == URLError.timedOut.rawValue {
-                return .failure(ImgurAPIError.timedOut(url: url, seconds: request.idleTimeout, idle: true))
+                return .failure(
+                    ImgurAPIError.timedOut(
+                        url: url, seconds: URLSessionTransport.wholeSeconds(request.idleTimeout), idle: true))
             }
             if code == URLError.cancelled.rawValue { return .failure(CancellationError()) }
             return .failure(ImgurAPIError.connectionFailed(url: url, code: code, reason: Self.reason(error)))

@@ -87,14 +87,22 @@ public final class URLSessionTransport: HTTPTransport {
         }
     }
 
+    /// The idle timeout FoundationNetworking will actually apply for `seconds`.
+    static func wholeSeconds(_ seconds: TimeInterval) -> TimeInterval {
+        max(1, seconds.rounded(.up))
+    }
+
     private func leastLoadedLane() -> Lane {
         lanes.min { $0.load.load(ordering: .relaxed) < $1.load.load(ordering: .relaxed) } ?? lanes[0]
     }
 
     private func urlRequest(for request: HTTPRequest) -> URLRequest {
-        // On Linux the request timeout is an idle timeout, reset by every chunk.
-        var urlRequest = URLRequest(
-            url: request.url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: request.idleTimeout)
+        var urlRequest = URLRequest(url: request.url, cachePolicy: .reloadIgnoringLocalCacheData)
+        // On Linux the request timeout is an idle timeout, reset by every chunk, counted in whole
+        // seconds: 1.5 acts as 1, and anything below 1 fires at once (measured). Round up. It must be
+        // assigned through the property: FoundationNetworking ignores the value the initializer
+        // takes and falls back to the session's 60 s (`isTimeoutIntervalSet` stays false).
+        urlRequest.timeoutInterval = Self.wholeSeconds(request.idleTimeout)
         urlRequest.httpMethod = request.method
         urlRequest.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         // Credentials go on each request, never in httpAdditionalHeaders: those are re-added on

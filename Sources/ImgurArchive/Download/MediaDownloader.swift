@@ -12,6 +12,8 @@ struct MediaDownloader: Sendable {
     let now: @Sendable () -> Date
     /// Called with the size of every chunk written (progress display).
     let onBytes: @Sendable (Int) -> Void
+    /// Called when a file has been stored under its final name.
+    let onFileStored: @Sendable () -> Void
 
     func download(_ job: MediaJob) async throws -> MediaOutcome {
         let partial = layout.partial(job.album, job.fileName)
@@ -21,7 +23,9 @@ struct MediaDownloader: Sendable {
             let sink = MediaSink(job: job, layout: layout, resume: start, onBytes: onBytes)
             do {
                 _ = try await transport.stream(request(job, from: start), into: sink)
-                return try sink.finish(finalPath: layout.media(job.album, job.fileName), now: now())
+                let outcome = try sink.finish(finalPath: layout.media(job.album, job.fileName), now: now())
+                if case .stored = outcome { onFileStored() }
+                return outcome
             } catch {
                 memory.withLock { $0 = sink.resumePoint }
                 switch error {

@@ -113,7 +113,7 @@ struct ArchiveRun {
             reporter: reporter)
         let downloader = MediaDownloader(
             transport: mediaTransport, layout: layout, retrier: retrier, settings: context.downloadSettings,
-            now: context.now, onBytes: { reporter.bytesReceived($0) })
+            now: context.now, onBytes: { reporter.bytesReceived($0) }, onFileStored: { reporter.fileDone() })
         let archiver = AlbumArchiver(
             client: client, downloader: downloader, layout: layout, animated: options.animated,
             downloads: AsyncLimiter(limit: options.jobs), now: context.now)

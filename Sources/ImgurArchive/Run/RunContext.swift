@@ -27,10 +27,18 @@ public struct RunContext: Sendable {
     }
 
     /// The real process: its environment, working directory, stdout and stderr.
+    ///
+    /// With `SOURCE_DATE_EPOCH` set (the reproducible-builds convention), every timestamp written
+    /// into the archive is that time, so the same input gives byte-identical archives.
     public static func process() -> RunContext {
         let environment = ProcessInfo.processInfo.environment
-        return RunContext(
+        var context = RunContext(
             environment: environment, currentDirectory: FileManager.default.currentDirectoryPath,
             console: .standard(environment: environment))
+        if let text = environment["SOURCE_DATE_EPOCH"], let seconds = Int64(text), seconds >= 0 {
+            let fixed = Date(timeIntervalSince1970: TimeInterval(seconds))
+            context.now = { fixed }
+        }
+        return context
     }
 }
