@@ -40,12 +40,16 @@ final class CatalogFile {
             try FileSystem.writeAtomically(Data("{\n}\n".utf8), to: path)
         }
         var scan = try Scan.read(path)
-        if scan.notOurLayout {
-            try migrateForeignLayout(path, now: now)
+        if let problem = scan.problem, !scan.isTornTail {
+            // Not what an interrupted append leaves. A valid JSON object in another layout (the
+            // Python original's json.dump, jq) is converted; anything else is refused untouched.
+            guard try migrateForeignLayout(path, now: now) else {
+                throw .invalidCatalog(path: path, line: problem.line, reason: problem.reason)
+            }
             scan = try Scan.read(path)
-        }
-        if let problem = scan.problem, scan.validEntryAfterProblem || scan.notOurLayout {
-            throw .invalidCatalog(path: path, line: problem.line, reason: problem.reason)
+            if let problem = scan.problem {
+                throw .invalidCatalog(path: path, line: problem.line, reason: problem.reason)
+            }
         }
         let catalog = CatalogFile(path: path, file: try OpenFile(appendingTo: path))
         catalog.ids = scan.ids
@@ -128,7 +132,9 @@ final class CatalogFile {
         if cutLength > 0 {
             let aside = "\(path).torn-\(Int64(now.timeIntervalSince1970))"
             let cut = try Self.bytes(of: path, from: closingOffset, count: Int(min(cutLength, 1 << 24)))
-            if cut != closing {
+            // Pieces of the old closing brace are not worth a file; anything else is kept.
+            let meaningful = cut.contains { !"\n\r\t },".utf8.contains($0) && $0 != 0 }
+            if meaningful {
                 try FileSystem.writeAtomically(cut, to: aside)
                 note += "; the \(cut.count) bytes cut off are in \(aside)"
             }
@@ -154,18 +160,20 @@ final class CatalogFile {
 
     /// A catalog that is a valid JSON object in another layout (the original Python tool wrote one
     /// with `json.dump`): rewritten one entry per line, the original kept as `.orig-<time>`.
-    private static func migrateForeignLayout(_ path: String, now: Date) throws(ArchiveError) {
+    /// - Returns: false (nothing written) unless the file is such an object, keyed by ids, of objects.
+    private static func migrateForeignLayout(_ path: String, now: Date) throws(ArchiveError) -> Bool {
         let original = try FileSystem.read(path)
-        guard let json = try? JSONValue.parse(original), case .object(let members) = json else { return }
+        guard let json = try? JSONValue.parse(original), case .object(let members) = json else { return false }
         var text = "{\n"
         for (index, key) in JSONValue.orderedKeys(members).enumerated() {
-            guard ImgurID(key) != nil, let value = members[key], value.objectValue != nil else { return }
+            guard ImgurID(key) != nil, let value = members[key], value.objectValue != nil else { return false }
             text += (index == 0 ? "" : ",\n") + "\"\(key)\": "
             text += String(decoding: value.serialized(.compact), as: UTF8.self)
         }
         text += members.isEmpty ? "}\n" : "\n}\n"
         try FileSystem.writeAtomically(original, to: "\(path).orig-\(Int64(now.timeIntervalSince1970))")
         try FileSystem.writeAtomically(Data(text.utf8), to: path)
+        return true
     }
 }
 
@@ -178,11 +186,17 @@ private struct Scan {
     var lastEntryHadComma = false
     var closed = false
     var problem: (line: Int, reason: String)?
-    /// A complete entry after the first problem: damage in the middle, not a torn tail.
-    var validEntryAfterProblem = false
-    /// The first line is not `{` alone: some other JSON layout, or not JSON.
-    var notOurLayout = false
+    /// Lines after the first problem line. An interrupted append can only damage the last line
+    /// (and put `,}` after the entry before it), so any line after the damage means it is not a
+    /// torn tail but damage in the middle, or another layout.
+    var linesAfterProblem = 0
     var length: Int64 = 0
+
+    /// The file is fine, or only its end is what an interrupted append leaves: safe to cut.
+    var isTornTail: Bool {
+        guard let problem else { return true }
+        return problem.line > 1 && linesAfterProblem == 0
+    }
 
     static func read(_ path: String) throws(ArchiveError) -> Scan {
         var scan = Scan()
@@ -198,22 +212,19 @@ private struct Scan {
 
     mutating func take(_ line: LineReader.Line, number: Int) {
         let bytes = line.bytes
+        if problem != nil {
+            linesAfterProblem += 1
+            return
+        }
         if number == 1 {
             if !(bytes.count == 1 && bytes[0] == UInt8(ascii: "{")) {
-                notOurLayout = true
                 problem = (1, "not the catalog layout imgur-archive writes (a '{' line, one entry per line, a '}' line)")
             }
             return
         }
-        if notOurLayout { return }
         if let entry = Self.entry(bytes) {
-            if problem != nil {
-                validEntryAfterProblem = true
-                return
-            }
             if closed || (entryCount > 0 && !lastEntryHadComma) {
                 problem = (number, closed ? "entry after the closing brace" : "missing comma before this entry")
-                validEntryAfterProblem = true
                 return
             }
             ids.insert(entry.id)
@@ -223,7 +234,6 @@ private struct Scan {
             if entry.remainder == .junk { problem = (number, "unexpected text after the entry") }
             return
         }
-        guard problem == nil else { return }
         if !closed && bytes.count == 1 && bytes[0] == UInt8(ascii: "}") && !lastEntryHadComma {
             closed = true
             return

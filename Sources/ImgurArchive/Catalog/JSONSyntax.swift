@@ -106,10 +106,37 @@ enum JSONSyntax {
                         return false
                     }
                 case 0x00..<0x20: return false
+                case 0x80...0xFF:
+                    guard utf8Sequence(lead: byte) else { return false }
                 default: continue
                 }
             }
             return false
+        }
+
+        /// Checks the continuation bytes after `lead` (already consumed): well-formed UTF-8 only
+        /// (no overlong forms, no surrogates, nothing past U+10FFFF), as strict JSON parsers demand.
+        private mutating func utf8Sequence(lead: UInt8) -> Bool {
+            let count: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: count = 1
+            case 0xE0: count = 2; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: count = 2
+            case 0xED: count = 2; high = 0x9F
+            case 0xF0: count = 3; low = 0x90
+            case 0xF1...0xF3: count = 3
+            case 0xF4: count = 3; high = 0x8F
+            default: return false
+            }
+            for position in 0..<count {
+                guard let next = peek, next >= (position == 0 ? low : 0x80), next <= (position == 0 ? high : 0xBF) else {
+                    return false
+                }
+                index += 1
+            }
+            return true
         }
 
         private mutating func literal(_ word: StaticString) -> Bool {
