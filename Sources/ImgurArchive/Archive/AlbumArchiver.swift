@@ -127,13 +127,13 @@ struct AlbumArchiver: Sendable {
         if let recorded = previous?.files[job.fileName], recorded.bytes == size {
             return .stored(
                 StoredMedia(
-                    fileName: job.fileName, bytes: size, sha256: recorded.sha256, contentType: recorded.contentType,
+                    fileName: job.fileName, bytes: size, sha256: recorded.sha256, detectedType: recorded.detectedType,
                     url: recorded.url ?? job.source.url.absoluteString))
         }
         let hash = try SHA256.hashFile(atPath: path)
         return .stored(
             StoredMedia(
-                fileName: job.fileName, bytes: hash.bytes, sha256: hash.hasher.hexDigest(), contentType: nil,
-                url: job.source.url.absoluteString))
+                fileName: job.fileName, bytes: hash.bytes, sha256: hash.hasher.hexDigest(),
+                detectedType: MediaSignature.detectedType(hash.firstBytes), url: job.source.url.absoluteString))
     }
 }

@@ -71,7 +71,7 @@ struct AlbumDocuments {
             record["file"] = .string(stored.fileName)
             record["bytes"] = .int(stored.bytes)
             record["sha256"] = .string(stored.sha256)
-            record["content_type"] = .optional(stored.contentType)
+            record["detected_type"] = .optional(stored.detectedType)
             record["url"] = .string(stored.url)
         case .unavailable(let unavailable):
             record["status"] = .string(unavailable.reason.rawValue)
@@ -97,7 +97,7 @@ struct ArchivedAlbum {
     struct File {
         let bytes: Int64
         let sha256: String
-        let contentType: String?
+        let detectedType: String?
         let url: String?
     }
 
@@ -116,7 +116,7 @@ struct ArchivedAlbum {
                 let bytes = item["bytes"]?.int64Value, let sha = item["sha256"]?.stringValue
             else { continue }
             files[name] = File(
-                bytes: bytes, sha256: sha, contentType: item["content_type"]?.stringValue,
+                bytes: bytes, sha256: sha, detectedType: item["detected_type"]?.stringValue,
                 url: item["url"]?.stringValue)
         }
         self.files = files

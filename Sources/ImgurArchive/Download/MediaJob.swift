@@ -19,7 +19,10 @@ struct StoredMedia: Sendable, Equatable {
     let fileName: String
     let bytes: Int64
     let sha256: String
-    let contentType: String?
+    /// The MIME type the file's own first bytes show: a property of the file, the same whichever
+    /// run fetched it (the server's Content-Type is not kept, since a run that only finds the file
+    /// on disk could not know it).
+    let detectedType: String?
     let url: String
 }
 

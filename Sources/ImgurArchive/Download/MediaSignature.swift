@@ -6,6 +6,26 @@ enum MediaSignature {
 
     enum Kind: String, CaseIterable {
         case jpeg, png, gif, webp, mp4, webm, bmp, tiff, avif
+
+        /// The MIME type recorded as a media file's `detected_type`.
+        var mimeType: String {
+            switch self {
+            case .jpeg: "image/jpeg"
+            case .png: "image/png"
+            case .gif: "image/gif"
+            case .webp: "image/webp"
+            case .mp4: "video/mp4"
+            case .webm: "video/webm"
+            case .bmp: "image/bmp"
+            case .tiff: "image/tiff"
+            case .avif: "image/avif"
+            }
+        }
+    }
+
+    /// The MIME type of a file whose first bytes are `prefix`, nil when unrecognised.
+    static func detectedType(_ prefix: [UInt8]) -> String? {
+        kind(of: prefix)?.mimeType
     }
 
     /// Imgur's removed-image placeholder is a 503-byte PNG (`imgur-api.md` §8).
@@ -70,7 +90,10 @@ enum MediaSignature {
     /// (Imgur serves some `.jpg` links as PNG). Where neither says, anything but markup passes.
     static func problem(prefix: [UInt8], fileExtension: String, contentType: String?) -> String? {
         if looksLikeMarkup(prefix) { return "the body is an HTML or XML page" }
-        let promised = [expected(fileExtension: fileExtension), expected(contentType: contentType)].compactMap { $0 }
+        var promised: [Kind] = []
+        for kind in [expected(fileExtension: fileExtension), expected(contentType: contentType)] {
+            if let kind, !promised.contains(kind) { promised.append(kind) }
+        }
         guard !promised.isEmpty else { return nil }
         guard let actual = kind(of: prefix) else {
             return "the first bytes are not \(promised.map(\.rawValue).joined(separator: " or ")) data"

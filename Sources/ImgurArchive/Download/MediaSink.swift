@@ -188,11 +188,13 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         FileSystem.remove(statePath)
         return .stored(
             StoredMedia(
-                fileName: job.fileName, bytes: total, sha256: hasher.hexDigest(), contentType: contentType, url: url))
+                fileName: job.fileName, bytes: total, sha256: hasher.hexDigest(),
+                detectedType: MediaSignature.detectedType(firstBytes), url: url))
     }
 }
 
-/// `Content-Range: bytes 100-999/1000` (or `bytes */1000` on a 416).
+/// `Content-Range: bytes 100-999/1000` (or `bytes */1000` on a 416), parsed strictly (RFC 9110
+/// §14.4): anything else is nil, so a malformed answer is never taken for a continuation.
 struct ContentRange: Equatable {
     var start: Int64?
     var end: Int64?
@@ -202,17 +204,34 @@ struct ContentRange: Equatable {
         guard let value = value?.trimmingCharacters(in: .whitespaces), value.lowercased().hasPrefix("bytes ") else {
             return nil
         }
-        let spec = value.dropFirst(6).trimmingCharacters(in: .whitespaces)
-        let parts = spec.split(separator: "/", maxSplits: 1)
+        let parts = value.dropFirst(6).trimmingCharacters(in: .whitespaces).split(
+            separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
-        total = parts[1] == "*" ? nil : Int64(parts[1])
-        if parts[0] != "*" {
-            let bounds = parts[0].split(separator: "-", maxSplits: 1)
-            guard bounds.count == 2, let start = Int64(bounds[0]), let end = Int64(bounds[1]), start <= end else {
-                return nil
-            }
-            self.start = start
-            self.end = end
+        if parts[1] != "*" {
+            guard let total = Self.number(parts[1]) else { return nil }
+            self.total = total
         }
+        if parts[0] == "*" {
+            guard total != nil else { return nil }  // "bytes */*" says nothing
+            return
+        }
+        let bounds = parts[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard bounds.count == 2, let start = Self.number(bounds[0]), let end = Self.number(bounds[1]), start <= end,
+            total.map({ end < $0 }) ?? true
+        else { return nil }
+        self.start = start
+        self.end = end
+    }
+
+    init(start: Int64?, end: Int64?, total: Int64?) {
+        self.start = start
+        self.end = end
+        self.total = total
+    }
+
+    /// Digits only: no sign, no spaces.
+    private static func number(_ text: Substring) -> Int64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int64(text)
     }
 }
