@@ -16,7 +16,17 @@ enum FileSystem {
     static func writeAtomically(_ data: Data, to path: String) throws(ArchiveError) {
         let folder = (path as NSString).deletingLastPathComponent
         let temporary = "\(folder)/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let file = try OpenFile(creating: temporary, exclusive: true)
+        // Errors name the file being written, not its temporary name.
+        func named(_ error: ArchiveError) -> ArchiveError {
+            if case .write(_, let reason) = error { return .write(path: path, reason: reason) }
+            return error
+        }
+        let file: OpenFile
+        do {
+            file = try OpenFile(creating: temporary, exclusive: true)
+        } catch {
+            throw named(error)
+        }
         do {
             try file.write(data)
             try file.sync()
@@ -24,7 +34,7 @@ enum FileSystem {
         } catch {
             try? file.close()
             unlink(temporary)
-            throw error
+            throw named(error)
         }
         guard rename(temporary, path) == 0 else {
             let code = errno
