@@ -85,7 +85,10 @@ struct ArchiveRun {
         let interrupted = await archive(work, layout: layout, api: api, committer: committer)
         try await committer.compact()
         let final = await committer.tally
-        reporter.summary(final.summary(seconds: reporter.elapsed))
+        // With --quiet a clean run prints nothing at all (cron mails only on trouble).
+        if reporter.verbosity > .quiet || final.exitCode != .success || interrupted {
+            reporter.summary(final.summary(seconds: reporter.elapsed))
+        }
         if let (error, code) = await committer.fatalError {
             reporter.error("\(error)")
             return code

@@ -22,12 +22,12 @@ enum BinaryRunner {
         let err: String
     }
 
-    /// Starts the binary; `configure` may keep the process to signal it.
+    /// Starts the binary (or `launcher` with `arguments`, to wrap it in a shell).
     static func start(
-        _ arguments: [String], environment: [String: String], directory: String
+        _ arguments: [String], environment: [String: String], directory: String, launcher: String? = nil
     ) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: launcher ?? executable)
         process.arguments = arguments
         process.environment = environment
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -39,8 +39,10 @@ enum BinaryRunner {
         return (process, out, err)
     }
 
-    static func run(_ arguments: [String], environment: [String: String], directory: String) async throws -> Result {
-        let (process, out, err) = try start(arguments, environment: environment, directory: directory)
+    static func run(
+        _ arguments: [String], environment: [String: String], directory: String, launcher: String? = nil
+    ) async throws -> Result {
+        let (process, out, err) = try start(arguments, environment: environment, directory: directory, launcher: launcher)
         return await finish(process, out, err)
     }
 

@@ -63,12 +63,16 @@ final class Harness: @unchecked Sendable {
     }
 
     /// Every file under the storage directory, relative paths, sorted.
-    func files() -> [String] {
+    func files() -> [String] { Self.files(in: directory) }
+
+    static func files(in directory: String) -> [String] {
         let enumerator = FileManager.default.enumerator(atPath: directory)
         var result: [String] = []
         while let next = enumerator?.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path(next), isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: "\(directory)/\(next)", isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 result.append(next)
             }
         }
