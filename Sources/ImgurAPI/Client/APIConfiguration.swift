@@ -42,12 +42,22 @@ public struct APIConfiguration: Sendable, Equatable {
         self.deadline = deadline
     }
 
+    /// `localhost`, `::1`, or an IPv4 literal in 127.0.0.0/8, exactly: `127.0.0.1.evil.example` is a
+    /// name anyone can register, not a loopback address.
     static func isLoopback(_ host: String) -> Bool {
         let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return name == "localhost" || name.hasSuffix(".localhost") || name == "::1" || name.hasPrefix("127.")
+        if name == "localhost" || name == "::1" || name == "0:0:0:0:0:0:0:1" { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return false }
+        let values = octets.map { part -> Int? in
+            guard (1...3).contains(part.count), part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Int(part).flatMap { $0 <= 255 ? $0 : nil }
+        }
+        return values.allSatisfy { $0 != nil } && values[0] == 127
     }
 
-    /// `baseURL` + `/3/` + the escaped path segments.
+    /// `baseURL` + `/3/` + the path segments. Callers pass validated ids and user names only
+    /// (`ImgurID`, `ImgurReference.isValidUserName`): a segment is not escaped against `/` or `..`.
     func url(_ segments: [String]) -> URL {
         var url = baseURL.appendingPathComponent("3")
         for segment in segments { url.appendPathComponent(segment) }

@@ -65,7 +65,10 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
     /// The host's Imgur role and the non-empty path segments; nil when the host is not Imgur's.
     private static func splitURL(_ text: String) -> (host: String, segments: [Substring])? {
         var rest = Substring(text)
-        if let scheme = rest.range(of: "://") {
+        // A scheme only counts at the very start (a query may itself hold a URL: `?ref=https://…`).
+        if let scheme = rest.range(of: "://"),
+            !rest[..<scheme.lowerBound].contains(where: { "/?#.".contains($0) })
+        {
             let name = rest[..<scheme.lowerBound].lowercased()
             guard name == "http" || name == "https" else { return nil }
             rest = rest[scheme.upperBound...]

@@ -41,9 +41,16 @@ extension Image {
         return MediaSource(url: link, fileExtension: fileExtension(for: link), isMP4Alternative: false)
     }
 
+    /// Extensions a media file may get from its link; anything else (`.php`, `.html`) is replaced by
+    /// the extension of the MIME type, so no archive ever holds a file a web server would run.
+    public static let mediaExtensions: Set<String> = [
+        "jpg", "jpeg", "png", "apng", "gif", "webp", "avif", "bmp", "tif", "tiff", "heic", "mp4", "m4v", "mov",
+        "webm", "mkv",
+    ]
+
     private func fileExtension(for url: URL) -> String {
         let fromLink = Self.pathExtension(url)
-        if (1...5).contains(fromLink.utf8.count), fromLink.utf8.allSatisfy(ImgurID.isAlphanumeric) {
+        if Self.mediaExtensions.contains(fromLink) {
             return fromLink == "jpeg" ? "jpg" : fromLink
         }
         switch type?.lowercased() {

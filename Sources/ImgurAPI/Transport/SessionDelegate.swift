@@ -37,6 +37,19 @@ final class SessionDelegate: NSObject, URLSessionDataDelegate, Sendable {
         completionHandler(transfer(task)?.redirect(to: request))
     }
 
+    /// FoundationNetworking 6.3.1 never completes a 401 with a `WWW-Authenticate: Basic` challenge,
+    /// whatever the delegate answers (measured; fixed upstream in 6.3.2). We never answer with
+    /// credentials: the transfer ends at once with the 401 itself (its body is lost).
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        transfer(task)?.didReceiveChallenge(failureResponse: challenge.failureResponse)
+        // Like `cancel()`, the completion handler syncs onto the queue this callback runs on
+        // (InlineOperationQueue): calling it here would deadlock.
+        DispatchQueue.global().async { completionHandler(.cancelAuthenticationChallenge, nil) }
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         let done = transfers.withLock { $0.removeValue(forKey: task.taskIdentifier) }
         done?.didComplete(error)

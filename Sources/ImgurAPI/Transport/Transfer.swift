@@ -11,6 +11,8 @@ final class Transfer: Sendable {
         case callerCancelled
         case deadline
         case tooManyRedirects
+        /// An authentication challenge: the 401 head is the answer.
+        case challenged
         case sink(any Error)
     }
 
@@ -97,6 +99,14 @@ final class Transfer: Sendable {
         do { try sink.receive(head: head) } catch { stop(.sink(error)) }
     }
 
+    /// The server challenged for credentials, which we never give: hand the 401 to the sink and end
+    /// the transfer with it (FoundationNetworking 6.3.1 would otherwise never complete it).
+    func didReceiveChallenge(failureResponse: URLResponse?) {
+        guard !isStopping else { return }
+        if let failureResponse { didReceive(failureResponse) }
+        stop(.challenged)
+    }
+
     func didReceive(_ data: Data) {
         guard !isStopping else { return }
         state.withLock { $0.received += Int64(data.count) }
@@ -106,12 +116,13 @@ final class Transfer: Sendable {
     /// The request to follow, or nil to stop and hand the redirect response itself to the sink.
     func redirect(to proposed: URLRequest) -> URLRequest? {
         guard let target = proposed.url else { return nil }
+        // Not followed: the redirect response itself is the answer, and `redirects` lists only hops taken.
+        if request.stopRedirectsToPathSuffixes.contains(where: { target.path.hasSuffix($0) }) {
+            return nil
+        }
         let count = state.withLock { state -> Int in
             state.redirects.append(target)
             return state.redirects.count
-        }
-        if request.stopRedirectsToPathSuffixes.contains(where: { target.path.hasSuffix($0) }) {
-            return nil
         }
         guard count <= request.maxRedirects else {
             stop(.tooManyRedirects)
@@ -144,6 +155,11 @@ final class Transfer: Sendable {
         case .callerCancelled?: return .failure(CancellationError())
         case .deadline?: return .failure(ImgurAPIError.timedOut(url: url, seconds: request.deadline, idle: false))
         case .tooManyRedirects?: return .failure(ImgurAPIError.tooManyRedirects(url: url, limit: request.maxRedirects))
+        case .challenged?:
+            guard let head = state.head else {
+                return .failure(ImgurAPIError.connectionFailed(url: url, code: 0, reason: "authentication required"))
+            }
+            return .success(head)
         case nil: break
         }
         if let error {
