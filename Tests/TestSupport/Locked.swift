@@ -4,15 +4,15 @@ import Foundation
 // raw futex calls that ThreadSanitizer cannot see, so every access through it is reported as a race
 // (Swift 6.3.1, even for a four-thread counter); pthread-based NSLock keeps `swift test --sanitize=thread` clean.
 // @unchecked is sound because `value` is only ever touched inside `withLock`, under `lock`.
-final class Locked<Value: Sendable>: @unchecked Sendable {
+public final class Locked<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
     }
 
-    func withLock<Output>(_ body: (inout Value) throws -> Output) rethrows -> Output {
+    public func withLock<Output>(_ body: (inout Value) throws -> Output) rethrows -> Output {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)

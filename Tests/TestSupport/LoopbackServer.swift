@@ -203,6 +203,7 @@ private final class ServerCore: Sendable {
     }
 
     private func acceptLoop() {
+        var failuresInARow = 0
         acceptLoop: while true {
             let client = accept(listenFD, nil, nil)
             if client < 0 {
@@ -213,15 +214,20 @@ private final class ServerCore: Sendable {
                 switch code {
                 case EINTR, ECONNABORTED, EPROTO:
                     continue acceptLoop
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    // Out of descriptors or memory: back off instead of spinning, the test may recover.
+                case EBADF, EINVAL, ENOTSOCK:
+                    // The listener itself is unusable: this thread is done.
+                    break acceptLoop
+                default:
+                    // Out of descriptors or memory, or (accept(2), "Error handling") a network error
+                    // of the pending connection passed on: back off and keep serving. Giving up here
+                    // would refuse every later connection of a test that has nothing to do with it.
+                    failuresInARow += 1
+                    if failuresInARow > 500 { break acceptLoop }
                     usleep(10_000)
                     continue acceptLoop
-                default:
-                    // EINVAL after shutdown(2), EBADF: the listener is unusable, so this thread is done.
-                    break acceptLoop
                 }
             }
+            failuresInARow = 0
             // accept4(SOCK_CLOEXEC) is not exported by the Glibc module (it needs _GNU_SOURCE), so set it afterwards.
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             var yes: Int32 = 1

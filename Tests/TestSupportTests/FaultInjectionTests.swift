@@ -77,7 +77,8 @@ import TestSupport
         defer { server.stop() }
         let elapsed = seconds(since: start)
         #expect(error?.code == .timedOut)
-        #expect(elapsed < 4, "timed out after \(elapsed) s")
+        // A bound that proves "times out, does not hang"; a loaded machine stretches the 1 s.
+        #expect(elapsed < 30, "timed out after \(elapsed) s")
         // The stalled connection thread notices the client going away and ends on its own.
         #expect(await waitUntil { server.openConnectionCount == 0 })
     }
