@@ -1,0 +1,112 @@
+import Foundation
+import ImgurAPI
+import TestSupport
+import Testing
+
+@testable import ImgurArchive
+
+/// What the user sees: plain lines for cron, a live status line on a terminal, --quiet, --verbose.
+@Suite struct ReporterTests {
+    /// A clock the test moves by hand.
+    final class Clock: @unchecked Sendable {
+        // Only the test thread touches it, between reporter calls.
+        var now: TimeInterval = 100
+    }
+
+    static func make(live: Bool, color: Bool = false, verbosity: Verbosity = .normal)
+        -> (Reporter, CapturedOutput, Clock)
+    {
+        let (capturing, captured) = Console.capturing()
+        let console = Console(out: capturing.out, err: capturing.err, liveStatus: live, color: color)
+        let clock = Clock()
+        return (Reporter(console: console, verbosity: verbosity, clock: { clock.now }), captured, clock)
+    }
+
+    @Test func onATerminalAStatusLineShowsAlbumsFilesBytesRateAndETA() {
+        let (reporter, captured, clock) = Self.make(live: true)
+        reporter.expectAlbums(4)
+        clock.now += 2
+        reporter.bytesReceived(3_000_000)
+        reporter.fileDone()
+        reporter.album(.archived, "q6i58", "1 file")
+        clock.now += 2
+        reporter.bytesReceived(1_000_000)
+        #expect(captured.err.contains("\r\u{1B}[K[1/4 albums] 1 files, 4.0 MB, 1.0 MB/s, ETA 12s"))
+        // The album line went to stdout, with the status line cleared before and drawn again after.
+        #expect(captured.out == "archived         q6i58    1 file\n")
+        reporter.summary("done")
+        #expect(captured.err.hasSuffix("\r\u{1B}[K"), "the status line is cleared before the summary")
+    }
+
+    @Test func theStatusLineIsRedrawnAtMostFiveTimesASecond() {
+        let (reporter, captured, clock) = Self.make(live: true)
+        reporter.expectAlbums(1)
+        clock.now += 1
+        for _ in 0..<1000 { reporter.bytesReceived(10) }
+        #expect(captured.err.components(separatedBy: "\r").count - 1 == 1)
+    }
+
+    @Test func withoutATerminalNothingIsRedrawn() {
+        let (reporter, captured, clock) = Self.make(live: false)
+        reporter.expectAlbums(2)
+        clock.now += 1
+        reporter.bytesReceived(1_000)
+        reporter.fileDone()
+        reporter.album(.archived, "q6i58", "1 file")
+        #expect(captured.err.isEmpty)
+        #expect(!captured.out.contains("\r") && !captured.out.contains("\u{1B}"))
+    }
+
+    @Test func quietPrintsOnlyErrorsAndFailures() {
+        let (reporter, captured, _) = Self.make(live: true, verbosity: .quiet)
+        reporter.album(.archived, "q6i58", "1 file")
+        reporter.album(.alreadyArchived, "XyZ12ab", "")
+        reporter.note("retrying something")
+        reporter.verbose("GET …")
+        reporter.bytesReceived(1_000_000)
+        reporter.album(.failed, "AbCdE", "connection to i.imgur.com failed")
+        reporter.warning("a warning")
+        #expect(captured.out.isEmpty)
+        #expect(captured.err == "error: AbCdE: connection to i.imgur.com failed\nwarning: a warning\n")
+    }
+
+    @Test func verboseAddsRequests() {
+        let (reporter, captured, _) = Self.make(live: false, verbosity: .verbose)
+        reporter.verbose("GET https://api.imgur.com/3/album/q6i58 -> 200 in 80 ms")
+        #expect(captured.err == "GET https://api.imgur.com/3/album/q6i58 -> 200 in 80 ms\n")
+    }
+
+    @Test func colourOnlyWhenAllowed() {
+        let (plain, plainOut, _) = Self.make(live: false, color: false)
+        plain.album(.failed, "q6i58", "why")
+        #expect(!plainOut.out.contains("\u{1B}"))
+        let (coloured, colouredOut, _) = Self.make(live: false, color: true)
+        coloured.album(.failed, "q6i58", "why")
+        #expect(colouredOut.out.hasPrefix("\u{1B}[31mfailed"))
+        #expect(!Console.standard(environment: ["NO_COLOR": "1"]).color)
+    }
+
+    @Test func titlesCannotDrawOnTheTerminal() {
+        #expect(Reporter.quoted("evil\u{1B}[2J\ntitle\u{202E}") == "\"evil [2J title \"")
+        #expect(Reporter.quoted(String(repeating: "x", count: 100)).count == 62)
+        #expect(Reporter.quoted(nil) == "")
+    }
+
+    @Test func aRunWaitsForAnotherRunWithWait() async throws {
+        let harness = try Harness()
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: EndToEndTests.sampleMedia()))
+        let held = try RunLock.acquire(StorageLayout(root: harness.directory).lock, wait: false)
+        let environment = ["IMGUR_CLIENT_ID": FakeImgur.clientID, "IMGUR_API_BASE": harness.imgur.apiBase]
+        let (process, out, err) = try BinaryRunner.start(
+            ["--wait", "q6i58"], environment: environment, directory: harness.directory)
+        try await Task.sleep(nanoseconds: 700_000_000)
+        #expect(process.isRunning, "the second run waits for the lock")
+        #expect(harness.imgur.requestCount == 0)
+        withExtendedLifetime(held) {}
+        _ = consume held
+        let result = await BinaryRunner.finish(process, out, err)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.err.contains("waiting for another imgur-archive run to finish with \(harness.directory)"))
+        #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
+    }
+}
