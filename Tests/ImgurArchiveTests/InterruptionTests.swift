@@ -10,8 +10,9 @@ import Testing
 @Suite struct InterruptionTests {
     static let epoch = "1790000000"
 
-    /// An album with a large file whose first response sends 200 kB and then stalls, so that a run
-    /// is surely in the middle of it when the test strikes, however slow the machine.
+    /// An album with a large file whose first response sends 2.5 MB and then stalls, so that a run
+    /// is surely in the middle of it when the test strikes, however slow the machine. (Bytes reach
+    /// the partial file in 512 KiB pieces: more than two of them must have arrived.)
     static func slowAlbum(slow: Bool = true) throws -> (Harness, [FakeMedia]) {
         let harness = try Harness()
         let media = [
@@ -26,7 +27,7 @@ import Testing
             harness.imgur.inject(
             "/media/BigFile.jpg",
             .bytes(big.data, contentType: big.contentType, headers: [("ETag", big.etag)])
-                    .with(.stallAfter(bytes: 200_000)))
+                    .with(.stallAfter(bytes: 2_500_000)))
         }
         try harness.write("XyZ12ab\nq6i58\n", to: "links.txt")
         return (harness, media)
@@ -43,7 +44,7 @@ import Testing
     static func waitForPartialDownload(_ harness: Harness) async throws {
         let partial = harness.path("q6i58/.BigFile.jpg.part")
         for _ in 0..<1200 {
-            if let size = try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int, size > 100_000 {
+            if let size = try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int, size >= 1_048_576 {
                 return
             }
             try await Task.sleep(nanoseconds: 25_000_000)

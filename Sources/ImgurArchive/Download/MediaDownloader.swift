@@ -27,13 +27,13 @@ struct MediaDownloader: Sendable {
                 if case .stored = outcome { onFileStored() }
                 return outcome
             } catch {
-                memory.withLock { $0 = sink.resumePoint }
                 switch error {
                 case ArchiveError.notMedia, ArchiveError.resumeMismatch:
                     sink.discardPartial()
                 default:
                     sink.abandon()
                 }
+                memory.withLock { $0 = sink.resumePoint }
                 throw error
             }
         }

@@ -22,12 +22,14 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     private let onBytes: @Sendable (Int) -> Void
 
     private var disposition = Disposition.pending
-    private var file: OpenFile?
-    private var hasher: SHA256
-    private var written: Int64
+    /// Writes and hashes the body on its own queue.
+    private var writer: BufferedWriter?
+    /// Bytes of the file so far, the resumed ones included.
+    private var received: Int64
     private var firstBytes: [UInt8]
     private var contentType: String?
     private var status = 0
+    private var stopped: ResumePoint?
 
     init(job: MediaJob, layout: StorageLayout, resume: ResumePoint, onBytes: @escaping @Sendable (Int) -> Void) {
         self.job = job
@@ -35,17 +37,14 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         statePath = layout.resumeState(job.album, job.fileName)
         self.resume = resume
         self.onBytes = onBytes
-        hasher = resume.hasher
-        written = resume.offset
+        received = resume.offset
         firstBytes = resume.firstBytes
     }
 
-    /// Bytes safely in the partial file and the hash over exactly them, to resume from in memory.
-    /// (The downloader checks the file still has exactly `offset` bytes before using it.)
-    var resumePoint: ResumePoint? {
-        guard written > 0 else { return nil }
-        return ResumePoint(offset: written, hasher: hasher, validator: nil, firstBytes: firstBytes)
-    }
+    /// After `abandon()`: the bytes safely in the partial file and the hash over exactly them, to
+    /// resume from without reading the file again. (The downloader also checks the file still has
+    /// exactly `offset` bytes before using it.)
+    var resumePoint: ResumePoint? { stopped }
 
     private var url: String { job.source.url.absoluteString }
 
@@ -57,9 +56,8 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         switch head.status {
         case 200:
             try checkNotHTML()
-            try startFile(truncating: true)
-            hasher = SHA256()
-            written = 0
+            try startFile(at: .fresh)
+            received = 0
             firstBytes = []
             try ResumeState(url: url, head: head).save(statePath)
             disposition = .body(total: head.contentLength)
@@ -71,8 +69,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
                     url: url, reason: "partial content does not start at byte \(resume.offset)")
             }
             try checkNotHTML()
-            try startFile(truncating: false)
-            try file?.truncate(to: resume.offset)
+            try startFile(at: resume)
             disposition = .body(total: range.total)
         case 416:
             disposition = .rangeNotSatisfiable(total: ContentRange(head.headers["content-range"])?.total)
@@ -88,17 +85,16 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     }
 
     func receive(chunk: Data) throws {
-        guard case .body(let total) = disposition, let file else { return }
+        guard case .body(let total) = disposition, let writer else { return }
         if firstBytes.count < MediaSignature.prefixLength {
             firstBytes.append(contentsOf: chunk.prefix(MediaSignature.prefixLength - firstBytes.count))
-            if written == 0 && firstBytes.count >= MediaSignature.prefixLength { try checkSignature() }
+            if received == 0 && firstBytes.count >= MediaSignature.prefixLength { try checkSignature() }
         }
-        if let total, written + Int64(chunk.count) > total {
-            throw ImgurAPIError.incompleteBody(url: url, expected: total, received: written + Int64(chunk.count))
+        if let total, received + Int64(chunk.count) > total {
+            throw ImgurAPIError.incompleteBody(url: url, expected: total, received: received + Int64(chunk.count))
         }
-        try file.write(chunk)
-        hasher.update(chunk)
-        written += Int64(chunk.count)
+        try writer.append(chunk)
+        received += Int64(chunk.count)
         onBytes(chunk.count)
     }
 
@@ -121,29 +117,36 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
                 discardPartial()
                 throw ArchiveError.resumeMismatch(url: url, reason: "the server refused the range; starting over")
             }
+            try startFile(at: resume)
             return try moveIntoPlace(finalPath, total: total)
         case .body(let total):
-            if written < MediaSignature.prefixLength && resume.offset == 0 { try checkSignature() }
-            if let total, written != total {
-                throw ImgurAPIError.incompleteBody(url: url, expected: total, received: written)
+            if received < MediaSignature.prefixLength && resume.offset == 0 { try checkSignature() }
+            if let total, received != total {
+                throw ImgurAPIError.incompleteBody(url: url, expected: total, received: received)
             }
             if isRemovedPlaceholder {
                 discardPartial()
                 return .unavailable(UnavailableMedia(reason: .removed, httpStatus: status, url: url, seenAt: now))
             }
-            return try moveIntoPlace(finalPath, total: written)
+            return try moveIntoPlace(finalPath, total: received)
         }
     }
 
-    /// Closes the partial file after a failed transfer, keeping it for the next attempt.
+    /// Closes the partial file after a failed transfer, keeping it (every byte received) for the
+    /// next attempt, and notes where that attempt can start.
     func abandon() {
-        try? file?.close()
-        file = nil
+        guard let writer else { return }
+        self.writer = nil
+        if let (bytes, hasher) = writer.finishQuietly(), bytes > 0 {
+            stopped = ResumePoint(offset: bytes, hasher: hasher, validator: nil, firstBytes: firstBytes)
+        }
+        try? writer.file.close()
     }
 
     /// Deletes the partial file and its resume state: the next attempt starts from byte 0.
     func discardPartial() {
         abandon()
+        stopped = nil
         FileSystem.remove(partialPath)
         FileSystem.remove(statePath)
     }
@@ -166,21 +169,25 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
 
     /// The 503-byte removed.png served in place of the media (without a redirect).
     private var isRemovedPlaceholder: Bool {
-        written == MediaSignature.removedPlaceholderSize && MediaSignature.kind(of: firstBytes) == .png
+        received == MediaSignature.removedPlaceholderSize && MediaSignature.kind(of: firstBytes) == .png
             && job.apiSize != MediaSignature.removedPlaceholderSize
     }
 
-    private func startFile(truncating: Bool) throws {
-        try? file?.close()
-        file = truncating ? try OpenFile(creating: partialPath) : try OpenFile(appendingTo: partialPath)
+    /// Opens the partial file to continue after `point` (truncating anything beyond it).
+    private func startFile(at point: ResumePoint) throws {
+        abandon()
+        let file = point.offset == 0 ? try OpenFile(creating: partialPath) : try OpenFile(appendingTo: partialPath)
+        if point.offset > 0 { try file.truncate(to: point.offset) }
+        writer = BufferedWriter(file, hasher: point.hasher, offset: point.offset)
     }
 
     private func moveIntoPlace(_ finalPath: String, total: Int64) throws -> MediaOutcome {
-        if file == nil { file = try OpenFile(appendingTo: partialPath) }
-        try file?.sync()
-        try file?.close()
-        file = nil
-        guard FileSystem.fileSize(partialPath) == total else {
+        guard let writer else { throw ArchiveError.write(path: partialPath, reason: "not open") }
+        self.writer = nil
+        let (bytes, hasher) = try writer.finish()
+        try writer.file.sync()
+        try writer.file.close()
+        guard bytes == total, FileSystem.fileSize(partialPath) == total else {
             FileSystem.remove(statePath)
             throw ArchiveError.resumeMismatch(url: url, reason: "the partial file does not have \(total) bytes")
         }
