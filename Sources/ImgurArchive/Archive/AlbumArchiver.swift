@@ -15,8 +15,6 @@ struct AlbumArchiver: Sendable {
     let downloader: MediaDownloader
     let layout: StorageLayout
     let animated: AnimatedFormat
-    /// Shared by every album of the run: at most `--jobs` media downloads at once.
-    let downloads: AsyncLimiter
     let now: @Sendable () -> Date
 
     func archive(_ id: ImgurID) async throws -> AlbumReport {
@@ -31,8 +29,12 @@ struct AlbumArchiver: Sendable {
         id: ImgurID, kind: String, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
         images: [Image], sourceURL: String
     ) async throws -> AlbumReport {
-        try FileSystem.createDirectory(layout.folder(id))
-        let previous = ArchivedAlbum(path: layout.metadata(id))
+        let folder = layout.folder(id)
+        let metadataPath = layout.metadata(id)
+        let previous = try await BlockingIO.run { () throws -> ArchivedAlbum? in
+            try FileSystem.createDirectory(folder)
+            return ArchivedAlbum(path: metadataPath)
+        }
         var jobs: [String: MediaJob] = [:]
         var order: [String] = []
         let files = images.map { image -> String? in
@@ -57,7 +59,7 @@ struct AlbumArchiver: Sendable {
         let documents = AlbumDocuments(
             id: id, kind: kind, title: title, description: description, datetime: datetime, raw: raw, slots: slots,
             archivedAt: archivedAt, sourceURL: sourceURL)
-        try documents.write(to: layout, id: id)
+        try await BlockingIO.run { [layout] in try documents.write(to: layout, id: id) }
         let missing = slots.compactMap { slot -> String? in
             if case .unavailable = slot.outcome { return slot.image.id.rawValue }
             return nil
@@ -80,11 +82,11 @@ struct AlbumArchiver: Sendable {
         try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
             for job in jobs {
                 group.addTask {
-                    if let existing = try existingFile(job, previous: previous) {
+                    if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
                         return (job.fileName, .success(existing), false)
                     }
                     do {
-                        let outcome = try await downloads.withPlace { try await downloader.download(job) }
+                        let outcome = try await downloader.download(job)
                         return (job.fileName, .success(outcome), true)
                     } catch let error as ArchiveError {
                         if case .write = error { throw error }

@@ -86,9 +86,11 @@ struct AlbumDocuments {
     /// Writes descriptions, then script, then metadata: metadata last, because its presence with a
     /// `status` is what marks the folder as finished.
     func write(to layout: StorageLayout, id: ImgurID) throws(ArchiveError) {
-        try FileSystem.writeAtomically(descriptions.serialized(), to: layout.descriptions(id))
-        try FileSystem.writeAtomically(script.serialized(), to: layout.script(id))
-        try FileSystem.writeAtomically(metadata.serialized(leadingKeys: Self.metadataKeyOrder), to: layout.metadata(id))
+        try FileSystem.writeAtomically([
+            (descriptions.serialized(), layout.descriptions(id)),
+            (script.serialized(), layout.script(id)),
+            (metadata.serialized(leadingKeys: Self.metadataKeyOrder), layout.metadata(id)),
+        ])
     }
 }
 

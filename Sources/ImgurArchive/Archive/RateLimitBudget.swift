@@ -31,6 +31,9 @@ final class RateLimitBudget: Sendable {
 
     private let reserve: RateLimitReserve
     private let state = Mutex(State())
+    /// Fires with the first answer that carried rate-limit headers (or when the first album ended
+    /// without one): until then the run sends only one request.
+    let firstAnswer = OneShot()
 
     init(reserve: RateLimitReserve) {
         self.reserve = reserve
@@ -38,6 +41,7 @@ final class RateLimitBudget: Sendable {
 
     func update(_ status: RateLimitStatus) {
         state.withLock { $0.latest = status }
+        firstAnswer.fire()
     }
 
     /// After a 429 that retries could not get past: no new album until the run ends.

@@ -112,6 +112,7 @@ final class CatalogFile {
             try output.sync()
             try output.close()
             try FileSystem.moveIntoPlace(temporary, path)
+            FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
             file = try OpenFile(appendingTo: path)
             entryCount = written
             duplicateCount = 0

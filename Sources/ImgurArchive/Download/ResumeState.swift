@@ -39,7 +39,9 @@ struct ResumeState: Sendable, Equatable {
             "url": .string(url), "etag": .optional(etag), "last_modified": .optional(lastModified),
             "length": length.map(JSONValue.int) ?? .null,
         ]
-        try FileSystem.writeAtomically(json.serialized(), to: path)
+        // Not flushed: it is written on the network thread as a download starts, and losing it in
+        // a power cut only means the partial file is fetched again from the start.
+        try FileSystem.writeAtomically(json.serialized(), to: path, durable: false)
     }
 }
 

@@ -83,20 +83,21 @@ struct ArchiveRun {
 
         let committer = Committer(catalog: catalog, reporter: reporter, tally: tally)
         let interrupted = await archive(work, layout: layout, api: api, committer: committer)
-        try await committer.compact()
-        let final = await committer.tally
+        let final = try await committer.finish()
         // With --quiet a clean run prints nothing at all (cron mails only on trouble).
         if reporter.verbosity > .quiet || final.exitCode != .success || interrupted {
             reporter.summary(final.summary(seconds: reporter.elapsed))
         }
-        if let (error, code) = await committer.fatalError {
+        if let (error, code) = committer.fatalError {
             reporter.error("\(error)")
             return code
         }
         return interrupted ? .interrupted : final.exitCode
     }
 
-    /// Archives `work` with at most `--jobs` albums in flight; true when cancelled.
+    /// Archives `work`; true when cancelled. Up to twice `--jobs` albums are in flight, so that
+    /// albums waiting for their API answer or finishing their last file do not leave transfer places
+    /// idle; transfers themselves never exceed `--jobs` (MediaDownloader's limiter).
     private func archive(
         _ work: [(InputEntry, ImgurID)], layout: StorageLayout, api: APIConfiguration, committer: Committer
     ) async -> Bool {
@@ -115,26 +116,26 @@ struct ArchiveRun {
             URLSessionTransport(configuration: Self.mediaTransport(jobs: options.jobs, userAgent: userAgent)),
             reporter: reporter)
         let downloader = MediaDownloader(
-            transport: mediaTransport, layout: layout, retrier: retrier, settings: context.downloadSettings,
+            transport: mediaTransport, transfers: AsyncLimiter(limit: options.jobs), layout: layout, retrier: retrier,
+            settings: context.downloadSettings,
             now: context.now, onBytes: { reporter.bytesReceived($0) }, onFileStored: { reporter.fileDone() })
         let archiver = AlbumArchiver(
-            client: client, downloader: downloader, layout: layout, animated: options.animated,
-            downloads: AsyncLimiter(limit: options.jobs), now: context.now)
+            client: client, downloader: downloader, layout: layout, animated: options.animated, now: context.now)
 
         return await withTaskGroup(of: Void.self) { group in
             var next = 0
             var inFlight = 0
             while next < work.count {
                 if Task.isCancelled { break }
-                if await committer.fatalError != nil { break }
-                if inFlight >= options.jobs {
+                if committer.fatalError != nil { break }
+                if inFlight >= Self.albumWindow(jobs: options.jobs) {
                     await group.next()
                     inFlight -= 1
                     continue
                 }
                 if let exhausted = budget.exhausted(inFlight: inFlight) {
                     let count = work.count - next
-                    await committer.record(deferred: count)
+                    committer.record(deferred: count)
                     var text = "\(count) \(count == 1 ? "album" : "albums") deferred: \(exhausted.reason)"
                     if let reset = exhausted.resetAt { text += "; the limit resets at \(Timestamp.clock(reset))" }
                     reporter.warning(text + "; run again later to continue")
@@ -146,10 +147,13 @@ struct ArchiveRun {
                 inFlight += 1
                 group.addTask {
                     let result = await archiveOne(id, archiver: archiver, budget: budget)
-                    await committer.commit(index, id, result)
+                    committer.commit(index, id, result)
+                    budget.firstAnswer.fire()
                 }
+                // One request first: its rate-limit headers say how much may follow.
+                if index == 0 { await budget.firstAnswer.wait() }
             }
-            if (await committer.fatalError) != nil { group.cancelAll() }
+            if committer.fatalError != nil { group.cancelAll() }
             await group.waitForAll()
             return Task.isCancelled
         }
@@ -180,6 +184,8 @@ struct ArchiveRun {
             return .failed("\(error)", temporary: false)
         }
     }
+
+    static func albumWindow(jobs: Int) -> Int { jobs * 2 }
 
     /// Several sessions, because one session's libcurl runs on one serial queue; each carries at
     /// most four transfers.

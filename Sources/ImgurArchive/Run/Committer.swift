@@ -1,5 +1,6 @@
 import Foundation
 import ImgurAPI
+import Synchronization
 
 /// Records finished albums in the catalog and prints their lines, in input order whatever order
 /// they finish in, so the catalog and the output are the same for any `--jobs`.
@@ -7,13 +8,18 @@ import ImgurAPI
 /// An album that finished while an earlier one is still running waits here; if the process dies
 /// meanwhile its folder is complete (metadata written) and the next run recovers it into the
 /// catalog without asking Imgur.
-actor Committer {
+///
+/// Everything runs on one serial dispatch queue rather than in an actor: each catalog append ends
+/// with an fsync, and blocking the cooperative pool (one thread per core) stalls the whole run.
+final class Committer: @unchecked Sendable {
+    // `catalog`, `pending`, `next` and `tally` are only touched on `queue`; `fatal` is behind its Mutex.
+    private let queue = DispatchQueue(label: "imgur-archive.committer")
     private let catalog: CatalogFile
     private let reporter: Reporter
     private var pending: [Int: (ImgurID, AlbumResult)] = [:]
     private var next = 0
-    private(set) var tally: Tally
-    private(set) var fatal: (ArchiveError, ExitCode)?
+    private var tally: Tally
+    private let fatal = Mutex<(ArchiveError, ExitCode)?>(nil)
 
     init(catalog: sending CatalogFile, reporter: Reporter, tally: Tally) {
         self.catalog = catalog
@@ -22,22 +28,36 @@ actor Committer {
     }
 
     func commit(_ index: Int, _ id: ImgurID, _ result: AlbumResult) {
-        pending[index] = (id, result)
-        while let (id, result) = pending.removeValue(forKey: next) {
-            apply(id, result)
-            next += 1
+        queue.async { [self] in
+            pending[index] = (id, result)
+            while let (id, result) = pending.removeValue(forKey: next) {
+                apply(id, result)
+                next += 1
+            }
         }
     }
 
-    var fatalError: (ArchiveError, ExitCode)? { fatal }
+    /// The error that stops the run, as soon as one album met it.
+    var fatalError: (ArchiveError, ExitCode)? { fatal.withLock { $0 } }
 
     func record(deferred count: Int) {
-        tally.deferred += count
+        queue.async { [self] in tally.deferred += count }
     }
 
-    /// Drops superseded copies of updated entries (only when this run updated some).
-    func compact() throws(ArchiveError) {
-        try catalog.compact()
+    /// Waits for every commit, drops superseded copies of updated entries (only when this run
+    /// updated some), and returns the counts.
+    func finish() async throws(ArchiveError) -> Tally {
+        let result: Result<Tally, ArchiveError> = await withCheckedContinuation { continuation in
+            queue.async { [self] in
+                do throws(ArchiveError) {
+                    try catalog.compact()
+                    continuation.resume(returning: .success(tally))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
     }
 
     private func apply(_ id: ImgurID, _ result: AlbumResult) {
@@ -70,7 +90,7 @@ actor Committer {
         case .cancelled:
             tally.cancelled += 1
         case .fatal(let error, let code):
-            if fatal == nil { fatal = (error, code) }
+            fatal.withLock { $0 = $0 ?? (error, code) }
             reporter.album(.failed, id.rawValue, "\(error)")
         }
     }
@@ -81,7 +101,7 @@ actor Committer {
             try catalog.append(entry)
             return true
         } catch {
-            if fatal == nil { fatal = (error, .failure) }
+            fatal.withLock { $0 = $0 ?? (error, .failure) }
             reporter.album(.failed, entry.id.rawValue, "\(error)")
             return false
         }

@@ -27,7 +27,7 @@ final class BufferedWriter: @unchecked Sendable {
     let file: OpenFile
     private let queue = DispatchQueue(label: "imgur-archive.writer")
     private let capacity: Int
-    private var current: Buffer
+    private var current: Buffer?
     private var used = 0
     private let spare: Mutex<[Buffer]>
     private let freeBuffers = DispatchSemaphore(value: 1)
@@ -48,17 +48,26 @@ final class BufferedWriter: @unchecked Sendable {
 
     deinit {
         // Queued writes hold the writer, so none is pending here (and this may run on `queue`).
-        current.release()
-        for buffer in spare.withLock({ $0 }) { buffer.release() }
+        releaseBuffers()
+    }
+
+    /// Gives the buffers back to the system once nothing more will be written: a file waiting for
+    /// its flush to disk holds no memory.
+    private func releaseBuffers() {
+        current?.release()
+        current = nil
+        for buffer in spare.withLock({ list in defer { list.removeAll() }; return list }) { buffer.release() }
     }
 
     /// Accepts more bytes.
     /// - Throws: the error that stopped an earlier write (disk full, ...).
     func append(_ data: Data) throws(ArchiveError) {
         if let failure = failure.withLock({ $0 }) { throw failure }
+        guard current != nil else { throw ArchiveError.write(path: file.path, reason: "already finished") }
         data.withUnsafeBytes { bytes in
             var offset = 0
             while offset < bytes.count {
+                guard let current else { return }
                 let count = min(bytes.count - offset, capacity - used)
                 UnsafeMutableRawBufferPointer(rebasing: current.memory[used..<used + count])
                     .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
@@ -75,6 +84,7 @@ final class BufferedWriter: @unchecked Sendable {
     func finish() throws(ArchiveError) -> (bytes: Int64, hasher: SHA256) {
         if used > 0 { handOver() }
         drain()
+        releaseBuffers()
         if let failure = failure.withLock({ $0 }) { throw failure }
         return (written, hasher)
     }
@@ -91,16 +101,17 @@ final class BufferedWriter: @unchecked Sendable {
     }
 
     private func handOver() {
-        let full = current
+        guard let full = current else { return }
         let count = used
         freeBuffers.wait()  // back-pressure: at most one buffer being written while the other fills
-        current = spare.withLock { $0.removeLast() }
+        current = spare.withLock { $0.popLast() }
         used = 0
         queue.async { [self] in
             if failure.withLock({ $0 }) == nil {
                 let bytes = UnsafeRawBufferPointer(rebasing: full.memory[0..<count])
                 do throws(ArchiveError) {
                     try file.write(bytes)
+                    file.startWriteback(offset: written, count: count)
                     hasher.update(bytes)
                     written += Int64(count)
                 } catch {

@@ -13,7 +13,30 @@ import Darwin
 enum FileSystem {
     /// Writes `data` to `path` so that a reader or a crash only ever sees the old file or the new
     /// one: a temporary file in the same folder, flushed, renamed over the target, folder flushed.
-    static func writeAtomically(_ data: Data, to path: String) throws(ArchiveError) {
+    /// - Parameter durable: false skips the flushes, for hints whose loss costs nothing (a crash of
+    ///   the process still sees the new file; only a power cut may lose it).
+    static func writeAtomically(_ data: Data, to path: String, durable: Bool = true) throws(ArchiveError) {
+        try writeAtomically([(data, path)], durable: durable)
+    }
+
+    /// Several files of one folder, each written atomically, renamed in the order given (a crash
+    /// leaves a prefix of them new), with one flush of the folder at the end.
+    static func writeAtomically(_ files: [(Data, String)], durable: Bool = true) throws(ArchiveError) {
+        var staged: [(temporary: String, path: String)] = []
+        do throws(ArchiveError) {
+            for (data, path) in files { staged.append((try stage(data, for: path, durable: durable), path)) }
+            for (temporary, path) in staged {
+                guard rename(temporary, path) == 0 else { throw ArchiveError.write(path, errno: errno) }
+            }
+        } catch {
+            for (temporary, _) in staged { unlink(temporary) }
+            throw error
+        }
+        if durable, let first = files.first { syncDirectory((first.1 as NSString).deletingLastPathComponent) }
+    }
+
+    /// Writes `data` to a new temporary file beside `path`, flushed when `durable`.
+    private static func stage(_ data: Data, for path: String, durable: Bool) throws(ArchiveError) -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let temporary = "\(folder)/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         // Errors name the file being written, not its temporary name.
@@ -29,25 +52,21 @@ enum FileSystem {
         }
         do {
             try file.write(data)
-            try file.sync()
+            if durable { try file.sync() }
             try file.close()
         } catch {
             try? file.close()
             unlink(temporary)
             throw named(error)
         }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw .write(path, errno: code)
-        }
-        syncDirectory(folder)
+        return temporary
     }
 
-    /// Renames `source` over `target` and makes the rename durable.
+    /// Renames `source` over `target`. The source's data must already be flushed; the rename itself
+    /// is atomic (old name or new name after a crash) and becomes durable with the next flush of
+    /// the folder (the album's documents flush it).
     static func moveIntoPlace(_ source: String, _ target: String) throws(ArchiveError) {
         guard rename(source, target) == 0 else { throw .write(target, errno: errno) }
-        syncDirectory((target as NSString).deletingLastPathComponent)
     }
 
     /// Flushes a folder's entries (a rename is only durable once its folder is).
