@@ -16,7 +16,7 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 }
 
 /// Polls `condition` every 5 ms until it holds or `timeout` passes.
-func waitUntil(timeout: TimeInterval = 5, _ condition: () -> Bool) async -> Bool {
+func waitUntil(timeout: TimeInterval = 30, _ condition: () -> Bool) async -> Bool {
     let start = ContinuousClock.now
     while seconds(since: start) < timeout {
         if condition() { return true }

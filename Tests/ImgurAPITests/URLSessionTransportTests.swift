@@ -332,13 +332,13 @@ struct URLSessionTransportTests {
             ServerResponse.bytes(distinctBytes(100_000), contentType: "image/jpeg").with(.stallAfter(bytes: 1000))
         }
         defer { server.stop() }
-        let request = request(server, "/stall.jpg", idleTimeout: 1, deadline: 10)
+        let request = request(server, "/stall.jpg", idleTimeout: 1, deadline: 60)
         let start = ContinuousClock.now
         let error = await failure(URLSessionTransport(), request)
         let elapsed = seconds(since: start)
         #expect(error == .timedOut(url: request.url.absoluteString, seconds: 1, idle: true))
         #expect(error?.isTransient == true)
-        #expect(elapsed >= 0.9 && elapsed < 3, "took \(elapsed) s")
+        #expect(elapsed >= 0.9 && elapsed < 30, "took \(elapsed) s")  // the deadline is 60 s
     }
 
     @Test func tricklePastTheDeadlineIsAnOverallTimeout() async throws {
@@ -354,7 +354,7 @@ struct URLSessionTransportTests {
         let elapsed = seconds(since: start)
         #expect(error == .timedOut(url: request.url.absoluteString, seconds: 0.6, idle: false))
         #expect(error?.isTransient == true)
-        #expect(elapsed >= 0.55 && elapsed < 3, "took \(elapsed) s")
+        #expect(elapsed >= 0.55 && elapsed < 30, "took \(elapsed) s")
         #expect(sink.byteCount > 0)  // it was moving, never idle
     }
 
@@ -367,12 +367,12 @@ struct URLSessionTransportTests {
             ServerResponse(status: 401, headers: [("WWW-Authenticate", #"Basic realm="imgur""#)], body: Data("no".utf8))
         }
         defer { server.stop() }
-        let request = request(server, "/3/account/me", idleTimeout: 5, deadline: 10)
+        let request = request(server, "/3/account/me", idleTimeout: 5, deadline: 60)
         let start = ContinuousClock.now
         let response = try await URLSessionTransport().fetch(request)
         #expect(response.status == 401)
         #expect(response.head.headers["www-authenticate"] == #"Basic realm="imgur""#)
-        #expect(seconds(since: start) < 3)
+        #expect(seconds(since: start) < 30)  // without the workaround: the 60 s deadline
     }
 
     // MARK: Redirects
@@ -537,7 +537,7 @@ struct URLSessionTransportTests {
         let result = await task.result
         let elapsed = seconds(since: start)
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(elapsed < 2, "took \(elapsed) s")  // the body would take minutes
+        #expect(elapsed < 30, "took \(elapsed) s")  // the body would take minutes
         // The server notices the client went away.
         #expect(await waitUntil(timeout: 3) { server.openConnectionCount == 0 })
     }
@@ -565,14 +565,14 @@ struct URLSessionTransportTests {
         defer { server.stop() }
         let transport = URLSessionTransport(configuration: .init(sessions: 1, connectionsPerSession: 1))
         let holderSink = RecordingSink()
-        let holder = Task { try await transport.stream(request(server, "/stall", idleTimeout: 5), into: holderSink) }
-        #expect(await waitUntil(timeout: 5) { holderSink.receivedHeads.count == 1 })
+        let holder = Task { try await transport.stream(request(server, "/stall", idleTimeout: 60), into: holderSink) }
+        #expect(await waitUntil { holderSink.receivedHeads.count == 1 })
         let queued = Task { try await transport.stream(request(server, "/queued"), into: RecordingSink()) }
         try await Task.sleep(for: .milliseconds(50))
         let start = ContinuousClock.now
         queued.cancel()
         await #expect(throws: CancellationError.self) { try await queued.value }
-        #expect(seconds(since: start) < 2)
+        #expect(seconds(since: start) < 30)  // not released by the holder's 60 s idle timeout
         #expect(server.requests(matching: "/queued").isEmpty)
         holder.cancel()
         await #expect(throws: CancellationError.self) { try await holder.value }
@@ -619,7 +619,7 @@ struct URLSessionTransportTests {
         }
         #expect(gauge.current.peak <= 4)
         #expect(gauge.current.peak >= 2)
-        #expect(elapsed < 5, "took \(elapsed) s")
+        #expect(elapsed < 30, "took \(elapsed) s")
         #expect(server.requests.count == 8)
     }
 }

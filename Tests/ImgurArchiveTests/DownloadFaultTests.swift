@@ -179,8 +179,10 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58/\(media.fileName)")))
         #expect(harness.files().allSatisfy { !$0.hasSuffix(".part") }, "no partial file left to resume from")
         #expect(harness.json("scraping_logs.json") == [:])
-        // The next run, with the real media back, completes the album.
-        #expect(await harness.run(["q6i58"]).status == .success)
+        // The next run, with the real media back (and retries as usual), completes the album.
+        harness.retryPolicy = Harness.defaultRetryPolicy
+        let next = await harness.run(["q6i58"])
+        #expect(next.status == .success, "\(next.out)\(next.err)")
         try Self.expectComplete(harness, media)
     }
 

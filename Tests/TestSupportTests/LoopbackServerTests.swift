@@ -146,7 +146,7 @@ import TestSupport
 
         let start = ContinuousClock.now
         server.stop()
-        #expect(seconds(since: start) < 1)
+        #expect(seconds(since: start) < 10)  // a stalled response would hold it for an hour
         #expect(server.openConnectionCount == 0)
         server.stop()  // idempotent
 

@@ -10,7 +10,9 @@ final class Harness: @unchecked Sendable {
     let imgur: FakeImgur
     let directory: String
     var environment: [String: String]
-    var retryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05, maxServerDelay: 2, jitter: 0)
+    /// Short waits, so tests run the retry logic without sleeping through it.
+    static let defaultRetryPolicy = RetryPolicy(maxAttempts: 3, baseDelay: 0.01, maxDelay: 0.05, maxServerDelay: 2, jitter: 0)
+    var retryPolicy = Harness.defaultRetryPolicy
     var downloadSettings = DownloadSettings(idleTimeout: 5, deadline: 30)
     var reserve = RateLimitReserve(client: 10, user: 2)
     /// A fixed clock, so that two runs write byte-identical documents.
