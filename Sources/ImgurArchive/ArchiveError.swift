@@ -89,3 +89,27 @@ extension ArchiveError {
         .read(path: path, reason: String(cString: strerror(code)))
     }
 }
+
+extension ArchiveError {
+    /// The exit status this error ends a run with (README, "Exit status").
+    public var exitCode: ExitCode {
+        switch self {
+        case .usage: return .usage
+        case .locked: return .temporary
+        case .missingCredentials, .invalidCredentials, .configuration, .storage, .invalidCatalog: return .configuration
+        default: return .failure
+        }
+    }
+
+    /// Prints the error the way its kind is printed (usage errors with the usage line) and
+    /// returns its exit status.
+    func report(to reporter: Reporter, console: Console) -> ExitCode {
+        reporter.clearStatus()
+        if case .usage(let message) = self {
+            console.err("Error: \(message)\n\(Usage.line)\n")
+        } else {
+            reporter.error("\(self)")
+        }
+        return exitCode
+    }
+}

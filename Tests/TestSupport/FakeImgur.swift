@@ -19,7 +19,14 @@ public final class FakeImgur: Sendable {
 
     private struct State {
         var albums: [String: FakeAlbum] = [:]
+        /// Files served by name.
         var media: [String: FakeMedia] = [:]
+        /// The API's image record for each id (a GIF and its MP4 share an id; the GIF is the image).
+        var images: [String: FakeMedia] = [:]
+        /// Ids (album or media) that are gallery posts.
+        var gallery: Set<String> = []
+        var comments: [String: FakeJSON] = [:]
+        var accounts: [String: FakeAccount] = [:]
         var faults: [String: [ServerResponse]] = [:]
         var style = WireStyle.escapedSlashesDataFirst
         var rateLimit: (client: Int, user: Int)? = (12_400, 490)
@@ -43,12 +50,32 @@ public final class FakeImgur: Sendable {
     public func add(_ album: FakeAlbum) {
         state.withLock { state in
             state.albums[album.id] = album
-            for media in album.media { state.media[media.fileName] = media }
+            for media in album.media {
+                state.media[media.fileName] = media
+                state.images[media.id] = media
+            }
         }
     }
 
-    public func add(media: FakeMedia) {
-        state.withLock { $0.media[media.fileName] = media }
+    /// Serves `media`; `listed` also makes it the API's image record for its id (pass false for the
+    /// MP4 twin of an animated GIF).
+    public func add(media: FakeMedia, listed: Bool = true) {
+        state.withLock { state in
+            state.media[media.fileName] = media
+            if listed { state.images[media.id] = media }
+        }
+    }
+
+    /// Makes an album or a media item (already added) a gallery post, optionally with comments.
+    public func publishToGallery(_ id: String, comments: FakeJSON? = nil) {
+        state.withLock { state in
+            state.gallery.insert(id)
+            if let comments { state.comments[id] = comments }
+        }
+    }
+
+    public func add(_ account: FakeAccount) {
+        state.withLock { $0.accounts[account.name.lowercased()] = account }
     }
 
     public func remove(album id: String) {
@@ -129,13 +156,48 @@ public final class FakeImgur: Sendable {
             }
             return .json(envelope(album.json(base: base), style: state.style))
         case "image":
-            guard let media = state.media.values.first(where: { $0.id == parts[2] }) else {
+            guard let media = state.images[parts[2]] else {
                 return apiError(404, "Unable to find an image with the id, \(parts[2])", request: path, style: state.style)
             }
             return .json(envelope(media.json(base: base), style: state.style))
+        case "gallery":
+            let id = parts[2]
+            guard state.gallery.contains(id) else {
+                return apiError(404, "Unable to find a gallery post with the id, \(id)", request: path, style: state.style)
+            }
+            if parts.count == 4, parts[3] == "comments" {
+                return .json(envelope(state.comments[id] ?? .array([]), style: state.style))
+            }
+            if let album = state.albums[id] {
+                return .json(envelope(album.json(base: base).adding(galleryFields(isAlbum: true)), style: state.style))
+            }
+            if let media = state.images[id] {
+                return .json(envelope(media.json(base: base).adding(galleryFields(isAlbum: false)), style: state.style))
+            }
+            return apiError(404, "Unable to find a gallery post with the id, \(id)", request: path, style: state.style)
+        case "account":
+            guard parts.count == 5, let account = state.accounts[parts[2].lowercased()], let page = Int(parts[4]) else {
+                return apiError(404, "Unable to find account \(parts[2])", request: path, style: state.style)
+            }
+            let ids = parts[3] == "albums" ? account.albums : account.submissions
+            let slice = ids.dropFirst(page * account.pageSize).prefix(account.pageSize)
+            let items = slice.compactMap { id -> FakeJSON? in
+                if let album = state.albums[id] {
+                    // Listings carry albums without their images.
+                    return album.json(base: base).removing("images").adding(galleryFields(isAlbum: true))
+                }
+                return state.images[id]?.json(base: base)
+                    .adding(galleryFields(isAlbum: false))
+            }
+            return .json(envelope(.array(items), style: state.style))
         default:
             return apiError(404, "Not found", request: path, style: state.style)
         }
+    }
+
+    private static func galleryFields(isAlbum: Bool) -> [(String, FakeJSON)] {
+        [("is_album", .bool(isAlbum)), ("in_gallery", .bool(true)), ("ups", .number("12")), ("downs", .number("1")),
+         ("points", .number("11")), ("score", .number("11")), ("comment_count", .number("2")), ("topic", .null)]
     }
 
     private static func withRateLimit(_ response: ServerResponse, _ limits: (client: Int, user: Int)?) -> ServerResponse {
@@ -164,6 +226,22 @@ public final class FakeImgur: Sendable {
     {
         let data: FakeJSON = .object([("error", .string(message)), ("request", .string(request)), ("method", .string("GET"))])
         return .json(envelope(data, style: style, status: status, success: false), status: status)
+    }
+}
+
+/// An account: what its submissions and albums listings list, newest first, `pageSize` a page.
+public struct FakeAccount: Sendable {
+    public var name: String
+    /// Album or media ids (added to the fake API separately).
+    public var submissions: [String]
+    public var albums: [String]
+    public var pageSize: Int
+
+    public init(name: String, submissions: [String] = [], albums: [String] = [], pageSize: Int = 3) {
+        self.name = name
+        self.submissions = submissions
+        self.albums = albums
+        self.pageSize = pageSize
     }
 }
 
@@ -304,6 +382,22 @@ public indirect enum FakeJSON: Sendable {
     case string(String)
     case array([FakeJSON])
     case object([(String, FakeJSON)])
+
+    /// This object with `members` added (replacing any of the same name).
+    public func adding(_ members: [(String, FakeJSON)]) -> FakeJSON {
+        guard case .object(var existing) = self else { return self }
+        for (key, value) in members {
+            existing.removeAll { $0.0 == key }
+            existing.append((key, value))
+        }
+        return .object(existing)
+    }
+
+    public func removing(_ key: String) -> FakeJSON {
+        guard case .object(var existing) = self else { return self }
+        existing.removeAll { $0.0 == key }
+        return .object(existing)
+    }
 
     public func text(escapeSlashes: Bool) -> String {
         switch self {

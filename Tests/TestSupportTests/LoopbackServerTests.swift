@@ -129,7 +129,7 @@ import TestSupport
         #expect(response.statusCode == 200)
         #expect(data.count == body.count)
         #expect(data == body)
-        #expect(elapsed < 10, "64 MB took \(elapsed) s")
+        #expect(elapsed < 60, "64 MB took \(elapsed) s")  // "did not hang"; a loaded machine is slow
     }
 
     @Test func stopReturnsPromptlyDuringStallAndLaterRequestsCannotConnect() async throws {

@@ -35,6 +35,41 @@ public struct ImgurClient: Sendable {
         try Image(json: try await data(["image", id.rawValue], resource: "image \(id)"))
     }
 
+    /// `GET /3/gallery/{id}`: a gallery post, album or image. An album whose image list is short
+    /// is completed from `/3/album/{id}/images`, as for `album(_:)`.
+    public func galleryItem(_ id: ImgurID) async throws -> GalleryItem {
+        let item = try GalleryItem(json: try await data(["gallery", id.rawValue], resource: "gallery post \(id)"))
+        guard case .album(let album) = item, let count = album.imagesCount, count > album.images.count else {
+            return item
+        }
+        let items = try await data(["album", id.rawValue, "images"], resource: "album \(id)")
+        guard let list = items.arrayValue, list.count > album.images.count else { return item }
+        return .album(try album.replacingImages(list))
+    }
+
+    /// `GET /3/gallery/{id}/comments`: the comments of a gallery post, as the API returns them.
+    public func comments(_ id: ImgurID) async throws -> JSONValue {
+        try await data(["gallery", id.rawValue, "comments"], resource: "comments of \(id)")
+    }
+
+    /// Which listing of an account to page through.
+    public enum AccountListing: String, Sendable, CaseIterable {
+        /// `/3/account/{user}/submissions/{page}`: gallery posts, albums and images, full objects.
+        case submissions
+        /// `/3/account/{user}/albums/{page}`: the account's public albums, without their images.
+        case albums
+    }
+
+    /// One page of an account listing, counted from 0; an empty list means the end.
+    public func accountPage(_ user: String, _ listing: AccountListing, page: Int) async throws -> [JSONValue] {
+        let data = try await data(
+            ["account", user, listing.rawValue, String(page)], resource: "account \(user)")
+        guard let items = data.arrayValue else {
+            throw ImgurAPIError.malformedResponse("account \(user) \(listing.rawValue) page \(page) is not a list")
+        }
+        return items
+    }
+
     /// The `data` of `GET /3/<segments>`, retried while failures are transient.
     public func data(_ segments: [String], query: [URLQueryItem] = [], resource: String) async throws -> JSONValue {
         var url = configuration.url(segments)

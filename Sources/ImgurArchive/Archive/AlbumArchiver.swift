@@ -9,25 +9,77 @@ struct AlbumReport: Sendable, Equatable {
     let fetchedBytes: Int64
 }
 
-/// Archives one album: one API call, its media in parallel, then its three JSON files.
+/// Archives one album or single image: one API call (two for a gallery post with `--comments`),
+/// its media in parallel, then its documents.
 struct AlbumArchiver: Sendable {
     let client: ImgurClient
     let downloader: MediaDownloader
     let layout: StorageLayout
     let animated: AnimatedFormat
+    let scope: ArchiveScope
+    /// Keep gallery posts' comments.
+    let comments: Bool
     let now: @Sendable () -> Date
 
-    func archive(_ id: ImgurID) async throws -> AlbumReport {
-        let album = try await client.album(id)
-        return try await store(
-            id: id, kind: "album", title: album.title, description: album.description, datetime: album.datetime,
-            raw: album.raw, images: album.images, sourceURL: "https://imgur.com/a/\(id.rawValue)")
+    func archive(_ item: WorkItem) async throws -> AlbumReport {
+        let (resolved, isGalleryPost) = try await resolve(item)
+        let id = item.id
+        let keepComments = comments && (isGalleryPost || resolved.raw["in_gallery"]?.boolValue == true)
+        let commentList = keepComments ? try await fetchComments(id) : nil
+        switch resolved {
+        case .album(let album):
+            return try await store(
+                id: id, kind: "album", title: album.title, description: album.description, datetime: album.datetime,
+                raw: album.raw, images: album.images, sourceURL: "https://imgur.com/a/\(id.rawValue)",
+                comments: commentList)
+        case .image(let image):
+            return try await store(
+                id: id, kind: "image", title: image.title, description: image.description, datetime: image.datetime,
+                raw: image.raw, images: [image], sourceURL: "https://imgur.com/\(id.rawValue)", comments: commentList)
+        }
     }
 
-    /// Downloads `images` into the folder of `id` and writes its documents.
+    /// The album or image a work item names, and whether it is a gallery post.
+    private func resolve(_ item: WorkItem) async throws -> (GalleryItem, Bool) {
+        switch item.source {
+        case .album:
+            return (.album(try await client.album(item.id)), false)
+        case .image:
+            return (.image(try await client.image(item.id)), false)
+        case .gallery:
+            do {
+                return (try await client.galleryItem(item.id), true)
+            } catch ImgurAPIError.notFound {
+                // No longer in the gallery: the post may still exist as an album or an image.
+                do {
+                    return (.album(try await client.album(item.id)), false)
+                } catch ImgurAPIError.notFound {
+                    return (.image(try await client.image(item.id)), false)
+                }
+            }
+        case .listed(let listed):
+            guard case .album(let album) = listed, album.images.count < (album.imagesCount ?? Int64.max) else {
+                return (listed, listed.raw["in_gallery"]?.boolValue == true)
+            }
+            // Listings give albums without (all) their images.
+            return (.album(try await client.album(item.id)), album.raw["in_gallery"]?.boolValue == true)
+        }
+    }
+
+    /// A post's comments; nil when Imgur has none for it (404: not a gallery post).
+    private func fetchComments(_ id: ImgurID) async throws -> JSONValue? {
+        do {
+            return try await client.comments(id)
+        } catch ImgurAPIError.notFound {
+            return nil
+        }
+    }
+
+    /// Downloads `images` into the folder of `id` (unless `--metadata-only`) and writes its
+    /// documents (unless `--media-only`, which still brings documents that already exist up to date).
     func store(
         id: ImgurID, kind: String, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
-        images: [Image], sourceURL: String
+        images: [Image], sourceURL: String, comments: JSONValue? = nil
     ) async throws -> AlbumReport {
         let folder = layout.folder(id)
         let metadataPath = layout.metadata(id)
@@ -46,7 +98,7 @@ struct AlbumArchiver: Sendable {
             }
             return name
         }
-        let fetched = try await fetch(order.compactMap { jobs[$0] }, previous: previous)
+        let fetched = try await fetch(order.compactMap { jobs[$0] }, previous: previous, download: scope != .metadataOnly)
         let seenAt = now()
         let slots = zip(images, files).map { image, file in
             AlbumDocuments.Slot(
@@ -58,15 +110,16 @@ struct AlbumArchiver: Sendable {
         let archivedAt = now()
         let documents = AlbumDocuments(
             id: id, kind: kind, title: title, description: description, datetime: datetime, raw: raw, slots: slots,
-            archivedAt: archivedAt, sourceURL: sourceURL)
-        try await BlockingIO.run { [layout] in try documents.write(to: layout, id: id) }
-        let missing = slots.compactMap { slot -> String? in
-            if case .unavailable = slot.outcome { return slot.image.id.rawValue }
-            return nil
+            archivedAt: archivedAt, sourceURL: sourceURL, comments: comments)
+        var status = documents.status
+        if scope != .mediaOnly || previous != nil {
+            try await BlockingIO.run { [layout] in try documents.write(to: layout, id: id) }
+        } else {
+            status = .mediaOnly
         }
         let entry = CatalogEntry(
-            id: id, status: missing.isEmpty ? .complete : .partial, kind: kind, title: title, published: datetime,
-            mediaCount: slots.count, recordedAt: archivedAt, missing: missing)
+            id: id, status: status, kind: kind, title: title, published: datetime, mediaCount: slots.count,
+            recordedAt: archivedAt, missing: documents.missing)
         return AlbumReport(entry: entry, fetchedFiles: fetched.files, fetchedBytes: fetched.bytes)
     }
 
@@ -78,12 +131,17 @@ struct AlbumArchiver: Sendable {
 
     /// Every job's outcome. A failed media file does not stop the others (they are kept, complete or
     /// resumable, for the next run); a write error does, since the disk is what failed.
-    private func fetch(_ jobs: [MediaJob], previous: ArchivedAlbum?) async throws -> Fetched {
+    private func fetch(_ jobs: [MediaJob], previous: ArchivedAlbum?, download: Bool) async throws -> Fetched {
         try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
             for job in jobs {
                 group.addTask {
                     if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
                         return (job.fileName, .success(existing), false)
+                    }
+                    guard download else {
+                        let skipped = UnavailableMedia(
+                            reason: .notDownloaded, httpStatus: nil, url: job.source.url.absoluteString, seenAt: now())
+                        return (job.fileName, .success(.unavailable(skipped)), false)
                     }
                     do {
                         let outcome = try await downloader.download(job)

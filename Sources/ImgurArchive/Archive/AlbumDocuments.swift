@@ -7,7 +7,7 @@ struct AlbumDocuments {
     /// What a reader wants first; the raw API object comes last.
     static let metadataKeyOrder = [
         "schema_version", "kind", "id", "title", "description", "published", "media_count", "status", "archived_at",
-        "source_url", "media", "api",
+        "source_url", "comments_file", "comment_count", "media", "api",
     ]
 
     /// One position of the album, in album order.
@@ -21,12 +21,18 @@ struct AlbumDocuments {
     let metadata: JSONValue
     let script: JSONValue
     let descriptions: JSONValue
+    /// A gallery post's comments as the API returned them (`--comments`).
+    let comments: JSONValue?
+    /// `complete`, `partial` (media Imgur no longer serves) or `metadata-only` (media not fetched).
+    let status: CatalogEntry.Status
+    /// Media ids that could not be archived (not those left out by `--metadata-only`).
+    let missing: [String]
 
     /// - Parameters:
     ///   - raw: the album object exactly as the API returned it (`images` included).
     init(
         id: ImgurID, kind: String, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
-        slots: [Slot], archivedAt: Date, sourceURL: String
+        slots: [Slot], archivedAt: Date, sourceURL: String, comments: JSONValue? = nil
     ) {
         var scriptMembers: [String: JSONValue] = [:]
         var descriptionMembers: [String: JSONValue] = [:]
@@ -36,11 +42,21 @@ struct AlbumDocuments {
             descriptionMembers[slot.image.id.rawValue] = .optional(slot.image.description)
             media.append(Self.mediaRecord(position: index + 1, slot: slot))
         }
-        let missing = slots.filter {
-            if case .unavailable = $0.outcome { return true }
-            return false
+        var missing: [String] = []
+        var notDownloaded = false
+        for slot in slots {
+            guard case .unavailable(let unavailable) = slot.outcome else { continue }
+            if unavailable.reason == .notDownloaded {
+                notDownloaded = true
+            } else {
+                missing.append(slot.image.id.rawValue)
+            }
         }
-        metadata = [
+        let status: CatalogEntry.Status = notDownloaded ? .metadataOnly : missing.isEmpty ? .complete : .partial
+        self.status = status
+        self.missing = missing
+        self.comments = comments
+        var metadata: JSONValue = [
             "schema_version": .int(Self.schemaVersion),
             "kind": .string(kind),
             "id": .string(id.rawValue),
@@ -48,12 +64,18 @@ struct AlbumDocuments {
             "description": .optional(description),
             "published": datetime.map { .string(Timestamp.iso8601(unix: $0)) } ?? .null,
             "media_count": .int(Int64(slots.count)),
-            "status": .string(missing.isEmpty ? "complete" : "partial"),
+            "status": .string(status.rawValue),
             "archived_at": .string(Timestamp.iso8601(archivedAt)),
             "source_url": .string(sourceURL),
             "media": .array(media),
             "api": raw,
         ]
+        if let comments, case .object(var members) = metadata {
+            members["comments_file"] = .string("comments_\(id.rawValue).json")
+            members["comment_count"] = .int(Int64(comments.arrayValue?.count ?? 0))
+            metadata = .object(members)
+        }
+        self.metadata = metadata
         script = .object(scriptMembers)
         descriptions = .object(descriptionMembers)
     }
@@ -86,11 +108,10 @@ struct AlbumDocuments {
     /// Writes descriptions, then script, then metadata: metadata last, because its presence with a
     /// `status` is what marks the folder as finished.
     func write(to layout: StorageLayout, id: ImgurID) throws(ArchiveError) {
-        try FileSystem.writeAtomically([
-            (descriptions.serialized(), layout.descriptions(id)),
-            (script.serialized(), layout.script(id)),
-            (metadata.serialized(leadingKeys: Self.metadataKeyOrder), layout.metadata(id)),
-        ])
+        var files = [(descriptions.serialized(), layout.descriptions(id)), (script.serialized(), layout.script(id))]
+        if let comments { files.append((comments.serialized(), layout.comments(id))) }
+        files.append((metadata.serialized(leadingKeys: Self.metadataKeyOrder), layout.metadata(id)))
+        try FileSystem.writeAtomically(files)
     }
 }
 
@@ -136,7 +157,8 @@ struct ArchivedAlbum {
             return nil
         }
         let missing = (metadata["media"]?.arrayValue ?? []).compactMap { item -> String? in
-            item["status"]?.stringValue == "ok" ? nil : item["id"]?.stringValue
+            let status = item["status"]?.stringValue
+            return status == "ok" || status == UnavailableMedia.Reason.notDownloaded.rawValue ? nil : item["id"]?.stringValue
         }
         let archivedAt = metadata["archived_at"]?.stringValue.flatMap(Self.date) ?? Date()
         return CatalogEntry(

@@ -10,6 +10,19 @@ public struct CatalogEntry: Sendable, Equatable {
         case partial
         /// Imgur says the album does not exist (or no longer shows it); not asked for again without --refresh.
         case unavailable
+        /// `--metadata-only`: the documents are written, the media are not downloaded yet.
+        case metadataOnly = "metadata-only"
+        /// `--media-only`: the media are downloaded, the documents are not written yet.
+        case mediaOnly = "media-only"
+
+        /// Whether a run fetching `scope` has nothing left to do for an album with this status.
+        func isDone(for scope: ArchiveScope) -> Bool {
+            switch self {
+            case .complete, .partial, .unavailable: true
+            case .metadataOnly: scope == .metadataOnly
+            case .mediaOnly: scope == .mediaOnly
+            }
+        }
     }
 
     public var id: ImgurID

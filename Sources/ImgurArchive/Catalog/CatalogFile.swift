@@ -17,6 +17,9 @@ import ImgurAPI
 final class CatalogFile {
     let path: String
     private(set) var ids: Set<String> = []
+    /// The few entries whose album is only half fetched (`metadata-only`, `media-only`); every other
+    /// id in `ids` is done.
+    private(set) var halfDone: [String: CatalogEntry.Status] = [:]
     /// Entries that repeat an earlier id (updates not yet compacted).
     private(set) var duplicateCount = 0
     private(set) var entryCount = 0
@@ -53,6 +56,7 @@ final class CatalogFile {
         }
         let catalog = CatalogFile(path: path, file: try OpenFile(appendingTo: path))
         catalog.ids = scan.ids
+        catalog.halfDone = scan.halfDone
         catalog.entryCount = scan.entryCount
         catalog.duplicateCount = scan.entryCount - scan.ids.count
         catalog.closingOffset = scan.lastEntryEnd ?? 2
@@ -66,6 +70,12 @@ final class CatalogFile {
         ids.contains(id.rawValue)
     }
 
+    /// Whether a run fetching `scope` can skip `id` without asking Imgur.
+    func isDone(_ id: ImgurID, for scope: ArchiveScope) -> Bool {
+        guard ids.contains(id.rawValue) else { return false }
+        return halfDone[id.rawValue]?.isDone(for: scope) ?? true
+    }
+
     /// Adds (or, for an id already present, updates) one entry, durably.
     func append(_ entry: CatalogEntry) throws(ArchiveError) {
         let line = Data("\"\(entry.id.rawValue)\": ".utf8) + entry.json.serialized(.compact)
@@ -77,6 +87,32 @@ final class CatalogFile {
         closingOffset += Int64(bytes.count - 3)
         entryCount += 1
         if !ids.insert(entry.id.rawValue).inserted { duplicateCount += 1 }
+        halfDone[entry.id.rawValue] = entry.status == .metadataOnly || entry.status == .mediaOnly ? entry.status : nil
+    }
+
+    /// Every entry of the catalog at `path`, in file order, each id once (its newest value),
+    /// streamed: memory holds the ids, not the entries. Lines that are not entries are skipped.
+    /// - Throws: `ArchiveError.read`, or what `body` throws.
+    static func forEachEntry(
+        _ path: String, _ body: (ImgurID, JSONValue) throws(ArchiveError) -> Void
+    ) throws(ArchiveError) {
+        var lastLine: [String: Int] = [:]
+        var number = 0
+        try LineReader(path: path).forEachLine { (line) throws(ArchiveError) in
+            number += 1
+            if let entry = Scan.entry(line.bytes) { lastLine[entry.id] = number }
+            return true
+        }
+        number = 0
+        try LineReader(path: path).forEachLine { (line) throws(ArchiveError) in
+            number += 1
+            guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number, let id = ImgurID(entry.id),
+                let start = line.bytes.firstIndex(of: UInt8(ascii: "{")),
+                let value = try? JSONValue.parse(Data(UnsafeBufferPointer(rebasing: line.bytes[start..<entry.valueEnd])))
+            else { return true }
+            try body(id, value)
+            return true
+        }
     }
 
     /// Rewrites the file without superseded copies of updated entries (a streamed copy, then an
@@ -181,6 +217,7 @@ final class CatalogFile {
 /// One pass over the catalog file: which ids it holds and whether (and where) it is damaged.
 private struct Scan {
     var ids: Set<String> = []
+    var halfDone: [String: CatalogEntry.Status] = [:]
     var entryCount = 0
     /// File offset just after the last complete entry's value (before its comma).
     var lastEntryEnd: Int64?
@@ -229,6 +266,7 @@ private struct Scan {
                 return
             }
             ids.insert(entry.id)
+            halfDone[entry.id] = Self.halfDoneStatus(bytes[..<entry.valueEnd])
             entryCount += 1
             lastEntryEnd = line.offset + Int64(entry.valueEnd)
             lastEntryHadComma = entry.remainder == .comma
@@ -240,6 +278,20 @@ private struct Scan {
             return
         }
         problem = (number, closed ? "text after the closing brace" : "not a complete catalog entry")
+    }
+
+    /// `metadata-only` or `media-only` when the entry says so. The catalog is written compact by
+    /// this tool, so the status reads `"status":"…"`; looking for it costs far less than parsing.
+    static func halfDoneStatus(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> CatalogEntry.Status? {
+        for status in [CatalogEntry.Status.metadataOnly, .mediaOnly] {
+            let needle = Array("\"status\":\"\(status.rawValue)\"".utf8)
+            if bytes.count >= needle.count,
+                bytes.indices.dropLast(needle.count - 1).contains(where: { bytes[$0..<$0 + needle.count].elementsEqual(needle) })
+            {
+                return status
+            }
+        }
+        return nil
     }
 
     struct Entry {

@@ -35,6 +35,8 @@ struct UnavailableMedia: Sendable, Equatable {
         case missing
         /// The API gave no usable link.
         case noLink = "no_link"
+        /// `--metadata-only`: not fetched in this run.
+        case notDownloaded = "not_downloaded"
     }
 
     let reason: Reason

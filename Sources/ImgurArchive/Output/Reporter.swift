@@ -75,6 +75,13 @@ final class Reporter: Sendable {
         }
     }
 
+    /// `account  NAME  12 to archive from 3 pages`.
+    func account(_ name: String, _ detail: String) {
+        guard verbosity > .quiet else { return }
+        let label = "account".padding(toLength: 16, withPad: " ", startingAt: 0)
+        emit(out: "\(label) \(name)  \(detail)\n")
+    }
+
     // MARK: Diagnostics (stderr)
 
     func warning(_ text: String) {

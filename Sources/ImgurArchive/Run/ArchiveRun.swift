@@ -7,32 +7,28 @@ struct ArchiveRun {
     let options: ArchiveOptions
     let context: RunContext
     let reporter: Reporter
+    /// `imgur-archive user NAME`: the account to archive instead of arguments or links.txt.
+    var account: String? = nil
 
     /// Runs, reporting every problem; returns the exit status.
     func run() async -> ExitCode {
         do {
             return try await execute()
         } catch {
-            reporter.clearStatus()
-            switch error {
-            case .usage(let message):
-                context.console.err("Error: \(message)\n\(Usage.line)\n")
-                return .usage
-            case .locked:
-                reporter.error("\(error)")
-                return .temporary
-            case .missingCredentials, .invalidCredentials, .configuration, .storage, .invalidCatalog:
-                reporter.error("\(error)")
-                return .configuration
-            default:
-                reporter.error("\(error)")
-                return .failure
-            }
+            return error.report(to: reporter, console: context.console)
         }
     }
 
+    /// What the run works with once set up.
+    private struct Services {
+        let layout: StorageLayout
+        let client: ImgurClient
+        let archiver: AlbumArchiver
+        let budget: RateLimitBudget
+    }
+
     private func execute() async throws(ArchiveError) -> ExitCode {
-        let layout = try storageLayout()
+        let layout = try StorageLayout.resolve(options.directory, in: context.currentDirectory)
         let inputs = try readInputs(layout)
         let credentials = try Credentials.find(environment: context.environment, storage: layout)
         for warning in credentials.warnings { reporter.warning(warning) }
@@ -52,37 +48,14 @@ struct ArchiveRun {
         let catalog = try CatalogFile.open(layout.catalog, now: context.now())
         if let note = catalog.repairNote { reporter.warning(note) }
 
+        let services = makeServices(layout: layout, api: api)
         var tally = Tally()
         tally.invalidInputs = inputs.invalid.count
         for invalid in inputs.invalid { reporter.error("\(invalid)") }
-        reporter.expectAlbums(inputs.entries.count)
-        var work: [(InputEntry, ImgurID)] = []
-        for entry in inputs.entries {
-            switch entry.reference {
-            case .album(let id), .gallery(let id):
-                if !options.refresh, catalog.contains(id) {
-                    tally.alreadyArchived += 1
-                    reporter.album(.alreadyArchived, id.rawValue, "")
-                } else if !options.refresh,
-                    let recovered = ArchivedAlbum(path: layout.metadata(id))?.catalogEntry(for: id, layout: layout)
-                {
-                    try catalog.append(recovered)
-                    tally.alreadyArchived += 1
-                    reporter.album(.alreadyArchived, id.rawValue, "(folder complete; added to the catalog)")
-                } else {
-                    work.append((entry, id))
-                }
-            case .image(let id):
-                tally.invalidInputs += 1
-                reporter.album(.failed, id.rawValue, "\(entry.origin): a single image, not an album; only albums are supported so far")
-            case .user(let name):
-                tally.invalidInputs += 1
-                reporter.album(.failed, name, "\(entry.origin): an account, not an album; only albums are supported so far")
-            }
-        }
+        let work = try await plan(inputs.entries, catalog: catalog, services: services, tally: &tally)
 
         let committer = Committer(catalog: catalog, reporter: reporter, tally: tally)
-        let interrupted = await archive(work, layout: layout, api: api, committer: committer)
+        let interrupted = await archive(work, services: services, committer: committer)
         let final = try await committer.finish()
         // With --quiet a clean run prints nothing at all (cron mails only on trouble).
         if reporter.verbosity > .quiet || final.exitCode != .success || interrupted {
@@ -95,21 +68,14 @@ struct ArchiveRun {
         return interrupted ? .interrupted : final.exitCode
     }
 
-    /// Archives `work`; true when cancelled. Up to twice `--jobs` albums are in flight, so that
-    /// albums waiting for their API answer or finishing their last file do not leave transfer places
-    /// idle; transfers themselves never exceed `--jobs` (MediaDownloader's limiter).
-    private func archive(
-        _ work: [(InputEntry, ImgurID)], layout: StorageLayout, api: APIConfiguration, committer: Committer
-    ) async -> Bool {
-        guard !work.isEmpty else { return false }
+    private func makeServices(layout: StorageLayout, api: APIConfiguration) -> Services {
         let budget = RateLimitBudget(reserve: context.reserve)
         let retrier = Retrier(policy: context.retryPolicy) { reporter.retry($0) }
         let userAgent = "imgur-archive/\(Usage.version)"
         let client = ImgurClient(
             configuration: api,
             transport: VerboseTransport(
-                URLSessionTransport(
-                    configuration: .init(sessions: 1, connectionsPerSession: 4, userAgent: userAgent)),
+                URLSessionTransport(configuration: .init(sessions: 1, connectionsPerSession: 4, userAgent: userAgent)),
                 reporter: reporter),
             retrier: retrier, onRateLimit: budget.update)
         let mediaTransport = VerboseTransport(
@@ -117,11 +83,99 @@ struct ArchiveRun {
             reporter: reporter)
         let downloader = MediaDownloader(
             transport: mediaTransport, transfers: AsyncLimiter(limit: options.jobs), layout: layout, retrier: retrier,
-            settings: context.downloadSettings,
-            now: context.now, onBytes: { reporter.bytesReceived($0) }, onFileStored: { reporter.fileDone() })
+            settings: context.downloadSettings, now: context.now, onBytes: { reporter.bytesReceived($0) },
+            onFileStored: { reporter.fileDone() })
         let archiver = AlbumArchiver(
-            client: client, downloader: downloader, layout: layout, animated: options.animated, now: context.now)
+            client: client, downloader: downloader, layout: layout, animated: options.animated, scope: options.scope,
+            comments: options.comments, now: context.now)
+        return Services(layout: layout, client: client, archiver: archiver, budget: budget)
+    }
 
+    // MARK: Planning
+
+    /// What needs Imgur, in input order. Albums already done are reported here without a request;
+    /// a complete folder missing from the catalog is added back to it; accounts are walked.
+    private func plan(
+        _ entries: [InputEntry], catalog: CatalogFile, services: Services, tally: inout Tally
+    ) async throws(ArchiveError) -> [WorkItem] {
+        var work: [WorkItem] = []
+        var planned: Set<ImgurID> = []
+        for entry in entries {
+            let source: WorkItem.Source
+            switch entry.reference {
+            case .album: source = .album
+            case .gallery: source = .gallery
+            case .image: source = .image
+            case .user(let name):
+                reporter.expectAlbums(0)
+                let items = await walk(name, catalog: catalog, services: services, tally: &tally)
+                for item in items where planned.insert(item.id).inserted { work.append(item) }
+                reporter.expectAlbums(items.count)
+                continue
+            }
+            guard let id = entry.reference.id else { continue }
+            reporter.expectAlbums(1)
+            if !options.refresh, catalog.isDone(id, for: options.scope) {
+                tally.alreadyArchived += 1
+                reporter.album(.alreadyArchived, id.rawValue, "")
+            } else if !options.refresh, !catalog.contains(id), let recovered = recoverable(id, layout: services.layout) {
+                try catalog.append(recovered)
+                tally.alreadyArchived += 1
+                reporter.album(.alreadyArchived, id.rawValue, "(folder complete; added to the catalog)")
+            } else if planned.insert(id).inserted {
+                work.append(WorkItem(id: id, source: source))
+            }
+        }
+        return work
+    }
+
+    /// A folder whose documents say it is finished for this run's scope, with every file there.
+    private func recoverable(_ id: ImgurID, layout: StorageLayout) -> CatalogEntry? {
+        guard let entry = ArchivedAlbum(path: layout.metadata(id))?.catalogEntry(for: id, layout: layout),
+            entry.status.isDone(for: options.scope)
+        else { return nil }
+        return entry
+    }
+
+    /// The items of an account that still need work, with one line saying what the walk found.
+    private func walk(_ name: String, catalog: CatalogFile, services: Services, tally: inout Tally) async -> [WorkItem] {
+        let walker = AccountWalker(
+            client: services.client, budget: services.budget, allPages: options.allPages, order: options.order,
+            isDone: { !options.refresh && catalog.isDone($0, for: options.scope) })
+        do {
+            let walk = try await walker.walk(name)
+            var text = "\(walk.items.count) to archive from \(walk.pages) \(walk.pages == 1 ? "page" : "pages")"
+            if walk.stoppedEarly { text += " (stopped at a page already archived; --all-pages walks them all)" }
+            if walk.malformed > 0 {
+                text += "; \(walk.malformed) listed items without a valid id were skipped"
+                tally.failed += 1
+            }
+            reporter.account(name, text)
+            if let deferred = walk.deferred {
+                tally.deferred += 1
+                var message = "the walk of account \(name) stopped: \(deferred.reason)"
+                if let reset = deferred.resetAt { message += "; the limit resets at \(Timestamp.clock(reset))" }
+                reporter.warning(message + "; run again later to continue")
+            }
+            return walk.items
+        } catch let error as ImgurAPIError {
+            if error.isTransient { tally.failedTemporarily += 1 } else { tally.failed += 1 }
+            reporter.album(.failed, name, "account: \(error)")
+        } catch {
+            tally.failed += 1
+            reporter.album(.failed, name, "account: \(error)")
+        }
+        return []
+    }
+
+    // MARK: Archiving
+
+    /// Archives `work`; true when cancelled. Up to twice `--jobs` albums are in flight, so that
+    /// albums waiting for their API answer or finishing their last file do not leave transfer places
+    /// idle; transfers themselves never exceed `--jobs` (MediaDownloader's limiter).
+    private func archive(_ work: [WorkItem], services: Services, committer: Committer) async -> Bool {
+        guard !work.isEmpty else { return false }
+        let budget = services.budget
         return await withTaskGroup(of: Void.self) { group in
             var next = 0
             var inFlight = 0
@@ -142,12 +196,12 @@ struct ArchiveRun {
                     break
                 }
                 let index = next
-                let (_, id) = work[index]
+                let item = work[index]
                 next += 1
                 inFlight += 1
                 group.addTask {
-                    let result = await archiveOne(id, archiver: archiver, budget: budget)
-                    committer.commit(index, id, result)
+                    let result = await archiveOne(item, archiver: services.archiver, budget: budget)
+                    committer.commit(index, item.id, result)
                     budget.firstAnswer.fire()
                 }
                 // One request first: its rate-limit headers say how much may follow.
@@ -159,14 +213,14 @@ struct ArchiveRun {
         }
     }
 
-    private func archiveOne(_ id: ImgurID, archiver: AlbumArchiver, budget: RateLimitBudget) async -> AlbumResult {
+    private func archiveOne(_ item: WorkItem, archiver: AlbumArchiver, budget: RateLimitBudget) async -> AlbumResult {
         do {
-            return .archived(try await archiver.archive(id))
+            return .archived(try await archiver.archive(item))
         } catch let error as ImgurAPIError {
             switch error {
             case .notFound:
                 return .unavailable(
-                    CatalogEntry(id: id, status: .unavailable, recordedAt: context.now(), reason: error.description))
+                    CatalogEntry(id: item.id, status: .unavailable, recordedAt: context.now(), reason: error.description))
             case .invalidClientID:
                 return .fatal(.configuration(error.description), .configuration)
             case .rateLimited(_, _, let resetAt):
@@ -194,21 +248,16 @@ struct ArchiveRun {
         return .init(sessions: sessions, connectionsPerSession: (jobs + sessions - 1) / sessions, userAgent: userAgent)
     }
 
-    // MARK: Inputs and storage
+    // MARK: Inputs
 
-    private func storageLayout() throws(ArchiveError) -> StorageLayout {
-        var path = options.directory ?? context.currentDirectory
-        if !path.hasPrefix("/") { path = "\(context.currentDirectory)/\(path)" }
-        path = (path as NSString).standardizingPath
-        guard FileSystem.isDirectory(path) else {
-            throw .storage(path: path, reason: FileSystem.exists(path) ? "not a directory" : "does not exist")
-        }
-        return StorageLayout(root: path)
-    }
-
-    /// Arguments when given (an invalid one is a usage error: nothing runs), else links.txt (an
-    /// invalid line is reported with its number and skipped).
+    /// The account of `imgur-archive user NAME`, else arguments when given (an invalid one is a
+    /// usage error: nothing runs), else links.txt (an invalid line is reported and skipped).
     private func readInputs(_ layout: StorageLayout) throws(ArchiveError) -> InputList {
+        if let account {
+            var list = InputList()
+            list.add("https://imgur.com/user/\(account)", origin: "argument")
+            return list
+        }
         if !options.inputs.isEmpty {
             var list = InputList()
             for (index, text) in options.inputs.enumerated() { list.add(text, origin: "argument \(index + 1)") }

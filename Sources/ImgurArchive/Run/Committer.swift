@@ -69,10 +69,15 @@ final class Committer: @unchecked Sendable {
             let entry = report.entry
             let files = "\(entry.mediaCount) \(entry.mediaCount == 1 ? "file" : "files")"
             let fetched = report.fetchedFiles == entry.mediaCount ? "" : ", \(report.fetchedFiles) new"
-            if entry.status == .complete {
+            switch entry.status {
+            case .complete:
                 tally.archived += 1
                 reporter.album(.archived, id.rawValue, "\(files)\(fetched), \(Reporter.size(report.fetchedBytes))  \(Reporter.quoted(entry.title))")
-            } else {
+            case .metadataOnly, .mediaOnly:
+                tally.archived += 1
+                let what = entry.status == .metadataOnly ? "documents only, media not fetched" : "media only, no documents yet"
+                reporter.album(.archived, id.rawValue, "\(files), \(what)  \(Reporter.quoted(entry.title))")
+            default:
                 tally.partial += 1
                 let kept = entry.mediaCount - entry.missing.count
                 reporter.album(.partial, id.rawValue, "\(kept) of \(files); not served by Imgur any more: \(entry.missing.joined(separator: ", "))  \(Reporter.quoted(entry.title))")

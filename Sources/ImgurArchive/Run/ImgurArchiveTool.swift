@@ -21,6 +21,16 @@ public enum ImgurArchiveTool {
         case .archive(let options):
             let reporter = Reporter(console: context.console, verbosity: options.verbosity)
             return await ArchiveRun(options: options, context: context, reporter: reporter).run()
+        case .user(let name, var options):
+            options.inputs = []
+            let reporter = Reporter(console: context.console, verbosity: options.verbosity)
+            return await ArchiveRun(options: options, context: context, reporter: reporter, account: name).run()
+        case .verify(let options):
+            let reporter = Reporter(console: context.console, verbosity: options.verbosity)
+            return await VerifyRun(options: options, context: context, reporter: reporter).run()
+        case .html(let options):
+            let reporter = Reporter(console: context.console, verbosity: options.verbosity)
+            return HTMLRun(options: options, context: context, reporter: reporter).run()
         }
     }
 }

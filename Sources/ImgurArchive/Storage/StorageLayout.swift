@@ -1,3 +1,4 @@
+import Foundation
 import ImgurAPI
 
 /// Where everything lives in a storage directory.
@@ -10,6 +11,7 @@ import ImgurAPI
 /// <root>/<ID>/metadata_<ID>.json
 /// <root>/<ID>/script_<ID>.json
 /// <root>/<ID>/descriptions_<ID>.json
+/// <root>/<ID>/comments_<ID>.json       with --comments, for gallery posts
 /// <root>/<ID>/.<mediaID>.<ext>.part  a download in progress (resumable)
 /// ```
 public struct StorageLayout: Sendable, Equatable {
@@ -21,6 +23,18 @@ public struct StorageLayout: Sendable, Equatable {
         self.root = root
     }
 
+    /// The storage directory named by `--dir` (relative to `currentDirectory`), or the current one.
+    /// - Throws: `ArchiveError.storage` when it does not exist or is not a directory.
+    public static func resolve(_ directory: String?, in currentDirectory: String) throws(ArchiveError) -> StorageLayout {
+        var path = directory ?? currentDirectory
+        if !path.hasPrefix("/") { path = "\(currentDirectory)/\(path)" }
+        path = (path as NSString).standardizingPath
+        guard FileSystem.isDirectory(path) else {
+            throw .storage(path: path, reason: FileSystem.exists(path) ? "not a directory" : "does not exist")
+        }
+        return StorageLayout(root: path)
+    }
+
     public var catalog: String { "\(root)/scraping_logs.json" }
     public var links: String { "\(root)/links.txt" }
     public var lock: String { "\(root)/.imgur-archive.lock" }
@@ -30,6 +44,8 @@ public struct StorageLayout: Sendable, Equatable {
     public func metadata(_ id: ImgurID) -> String { "\(folder(id))/metadata_\(id.rawValue).json" }
     public func script(_ id: ImgurID) -> String { "\(folder(id))/script_\(id.rawValue).json" }
     public func descriptions(_ id: ImgurID) -> String { "\(folder(id))/descriptions_\(id.rawValue).json" }
+    /// A gallery post's comments, with `--comments`.
+    public func comments(_ id: ImgurID) -> String { "\(folder(id))/comments_\(id.rawValue).json" }
 
     /// `<mediaID>.<ext>`; the extension comes from `MediaSource` (letters and digits only).
     public static func mediaFileName(_ id: ImgurID, _ fileExtension: String) -> String {

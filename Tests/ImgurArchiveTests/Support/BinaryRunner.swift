@@ -47,13 +47,28 @@ enum BinaryRunner {
     }
 
     static func finish(_ process: Process, _ out: Pipe, _ err: Pipe) async -> Result {
-        // Read both pipes while the process runs, so a chatty run cannot fill a pipe and block.
-        async let outData = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let errData = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let (stdout, stderr) = await (outData, errData)
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, out: String(decoding: stdout, as: UTF8.self),
-            err: String(decoding: stderr, as: UTF8.self))
+        // The waits block, so they run on dispatch threads: on the cooperative pool (one thread per
+        // core) two of them would stall every other test of the run, including ones that must act
+        // while their own binary is still running. Both pipes are read at once, so a chatty run
+        // cannot fill one and block.
+        await withCheckedContinuation { continuation in
+            let group = DispatchGroup()
+            let outBox = DataBox()
+            let errBox = DataBox()
+            DispatchQueue.global().async(group: group) { outBox.data = out.fileHandleForReading.readDataToEndOfFile() }
+            DispatchQueue.global().async(group: group) { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
+            group.notify(queue: .global()) {
+                process.waitUntilExit()
+                continuation.resume(
+                    returning: Result(
+                        status: process.terminationStatus, out: String(decoding: outBox.data, as: UTF8.self),
+                        err: String(decoding: errBox.data, as: UTF8.self)))
+            }
+        }
+    }
+
+    /// One pipe's bytes, written by its reader before the group's notify reads it.
+    private final class DataBox: @unchecked Sendable {
+        var data = Data()
     }
 }

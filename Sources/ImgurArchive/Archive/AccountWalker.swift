@@ -1,0 +1,61 @@
+import ImgurAPI
+
+/// Lists what an account holds that is not archived yet: its gallery submissions and its albums,
+/// page by page until an empty page, or (incremental, the default) until a page whose items are all
+/// archived already, as the seed's photostream mirror "only fetches the pages not completely processed".
+struct AccountWalker {
+    struct Walk {
+        var items: [WorkItem] = []
+        var pages = 0
+        /// Why the walk ended before the listings' ends, when it did.
+        var stoppedEarly = false
+        /// The rate-limit budget ran out during the walk.
+        var deferred: RateLimitBudget.Exhausted?
+        /// Listed items that could not be read (no valid id).
+        var malformed = 0
+    }
+
+    let client: ImgurClient
+    let budget: RateLimitBudget
+    let allPages: Bool
+    let order: AccountOrder
+    /// Whether an id needs no work (in the catalog, done for this run's scope).
+    let isDone: (ImgurID) -> Bool
+
+    /// - Throws: what the API throws for the account itself (not found, forbidden, ...).
+    func walk(_ user: String) async throws -> Walk {
+        var walk = Walk()
+        var seen: Set<ImgurID> = []
+        listings: for listing in ImgurClient.AccountListing.allCases {
+            var page = 0
+            while true {
+                if let exhausted = budget.exhausted(inFlight: 0) {
+                    walk.deferred = exhausted
+                    break listings
+                }
+                let items = try await client.accountPage(user, listing, page: page)
+                if items.isEmpty { break }
+                walk.pages += 1
+                var everythingArchived = true
+                for json in items {
+                    guard let item = try? GalleryItem(json: json) else {
+                        walk.malformed += 1
+                        continue
+                    }
+                    guard seen.insert(item.id).inserted else { continue }
+                    if isDone(item.id) { continue }
+                    everythingArchived = false
+                    walk.items.append(WorkItem(id: item.id, source: .listed(item)))
+                }
+                if everythingArchived && !allPages {
+                    walk.stoppedEarly = true
+                    break
+                }
+                page += 1
+            }
+        }
+        // Listings come newest first; the oldest-first order archives them from the end.
+        if order == .oldestFirst { walk.items.reverse() }
+        return walk
+    }
+}
