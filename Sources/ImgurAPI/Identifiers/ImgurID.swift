@@ -17,7 +17,7 @@ public struct ImgurID: Sendable, Hashable, Comparable, CustomStringConvertible, 
         return utf8.allSatisfy(Self.isAlphanumeric)
     }
 
-    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    public static func isAlphanumeric(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "a")...UInt8(ascii: "z"):

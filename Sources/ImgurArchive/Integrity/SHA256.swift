@@ -106,7 +106,10 @@ public struct SHA256: Sendable {
     /// the file size.
     ///
     /// - Throws: `ArchiveError.read` when the file cannot be opened or read.
-    public static func hashFile(atPath path: String, bufferSize: Int = 1 << 20) throws(ArchiveError) -> FileHash {
+    /// - Parameter onChunk: called with the size of every piece read (progress display).
+    public static func hashFile(
+        atPath path: String, bufferSize: Int = 1 << 20, onChunk: (Int) -> Void = { _ in }
+    ) throws(ArchiveError) -> FileHash {
         let fd = path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
         if fd < 0 {
             throw .read(path, errno: errno)
@@ -127,6 +130,7 @@ public struct SHA256: Sendable {
                 if firstBytes.count < 16 { firstBytes.append(contentsOf: chunk.prefix(16 - firstBytes.count)) }
                 hasher.update(chunk)
                 total += Int64(n)
+                onChunk(n)
             } else if n == 0 {
                 break
             } else {

@@ -35,6 +35,8 @@ final class Reporter: Sendable {
 
     enum Result {
         case archived, partial, alreadyArchived, unavailable, failed, deferred
+        /// `verify`: intact, damaged, mended by --repair.
+        case verified, damaged, repaired
 
         var label: String {
             switch self {
@@ -44,14 +46,17 @@ final class Reporter: Sendable {
             case .unavailable: "unavailable"
             case .failed: "failed"
             case .deferred: "deferred"
+            case .verified: "ok"
+            case .damaged: "damaged"
+            case .repaired: "repaired"
             }
         }
 
         var colour: String {
             switch self {
-            case .archived: "\u{1B}[32m"
+            case .archived, .verified, .repaired: "\u{1B}[32m"
             case .partial, .unavailable, .deferred: "\u{1B}[33m"
-            case .failed: "\u{1B}[31m"
+            case .failed, .damaged: "\u{1B}[31m"
             case .alreadyArchived: "\u{1B}[2m"
             }
         }
@@ -64,7 +69,7 @@ final class Reporter: Sendable {
         let painted = console.color ? "\(result.colour)\(label)\u{1B}[0m" : label
         let line = "\(painted) \(id.padding(toLength: 7, withPad: " ", startingAt: 0))  \(detail)"
             .trimmingCharacters(in: .whitespaces) + "\n"
-        if result == .failed {
+        if result == .failed || result == .damaged {
             if verbosity == .quiet {
                 emit(err: "error: \(id): \(detail)\n")
             } else {
