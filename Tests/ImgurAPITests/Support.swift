@@ -9,22 +9,6 @@ func testURL(_ text: String) -> URL {
     return url
 }
 
-/// Seconds elapsed since `start`.
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-}
-
-/// Polls `condition` every 5 ms until it holds or `timeout` passes.
-func waitUntil(timeout: TimeInterval = 30, _ condition: () -> Bool) async -> Bool {
-    let start = ContinuousClock.now
-    while seconds(since: start) < timeout {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
-}
-
 /// A value shared between tasks in a test, behind a lock.
 final class Shared<Value: Sendable>: @unchecked Sendable {
     // Only touched inside `withLock`, under `lock`.

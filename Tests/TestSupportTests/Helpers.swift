@@ -38,21 +38,6 @@ func urlError(_ session: URLSession, _ request: URLRequest) async -> URLError? {
     }
 }
 
-func seconds(since start: ContinuousClock.Instant) -> Double {
-    let elapsed = ContinuousClock.now - start
-    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-}
-
-// Polls `condition` every 10 ms until it holds or `timeout` passes.
-func waitUntil(timeout: TimeInterval = 30, _ condition: () -> Bool) async -> Bool {
-    let start = ContinuousClock.now
-    while seconds(since: start) < timeout {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
-
 func pattern(count: Int) -> Data {
     var bytes = [UInt8](repeating: 0, count: count)
     for index in bytes.indices {

@@ -96,14 +96,8 @@ final class CatalogFile {
     static func forEachEntry(
         _ path: String, _ body: (ImgurID, JSONValue) throws(ArchiveError) -> Void
     ) throws(ArchiveError) {
-        var lastLine: [String: Int] = [:]
+        let lastLine = try lastLines(path)
         var number = 0
-        try LineReader(path: path).forEachLine { (line) throws(ArchiveError) in
-            number += 1
-            if let entry = Scan.entry(line.bytes) { lastLine[entry.id] = number }
-            return true
-        }
-        number = 0
         try LineReader(path: path).forEachLine { (line) throws(ArchiveError) in
             number += 1
             guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number, let id = ImgurID(entry.id),
@@ -120,20 +114,14 @@ final class CatalogFile {
     /// only when that run updated entries.
     func compact() throws(ArchiveError) {
         guard duplicateCount > 0 else { return }
-        var lastLine: [String: Int] = [:]
-        var number = 0
-        try LineReader(path: path).forEachLine { (line) throws(ArchiveError) in
-            number += 1
-            if let entry = Scan.entry(line.bytes) { lastLine[entry.id] = number }
-            return true
-        }
+        let lastLine = try Self.lastLines(path)
         let temporary = "\(path).compact-\(getpid())"
         let output = try OpenFile(creating: temporary)
         do {
             try output.write(Data("{\n".utf8))
             var written = 0
             var length: Int64 = 2
-            number = 0
+            var number = 0
             try LineReader(path: path).forEachLine { (line) throws(ArchiveError) in
                 number += 1
                 guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number else { return true }
@@ -157,6 +145,18 @@ final class CatalogFile {
             FileSystem.remove(temporary)
             throw error
         }
+    }
+
+    /// For each id, the number of the line holding its newest value (the one a JSON parser keeps).
+    private static func lastLines(_ path: String) throws(ArchiveError) -> [String: Int] {
+        var lastLine: [String: Int] = [:]
+        var number = 0
+        try LineReader(path: path).forEachLine { (line) throws(ArchiveError) in
+            number += 1
+            if let entry = Scan.entry(line.bytes) { lastLine[entry.id] = number }
+            return true
+        }
+        return lastLine
     }
 
     /// Cuts everything after the last complete entry and closes the object again. The cut bytes are
