@@ -168,6 +168,9 @@ import Testing
         ServerResponse.html("<!DOCTYPE html><html><body>Imgur</body></html>"),
         ServerResponse.bytes(Data("<html><body>not really a jpeg</body></html>".utf8), contentType: "image/jpeg"),
         ServerResponse.bytes(Data(repeating: 0x41, count: 5000), contentType: "image/jpeg"),
+        // First chunks shorter than the signature: the check covers the file's first bytes, not the first chunk's.
+        ServerResponse.bytes(Data(("<html><body>over capacity</body></html>" + String(repeating: " ", count: 300)).utf8),
+            contentType: "image/jpeg").with(.trickle(chunkSize: 5, interval: 0.005)),
     ])
     func aBodyThatIsNotTheMediaIsNeverSaved(body: ServerResponse) async throws {
         let (harness, media) = try Self.setUp()

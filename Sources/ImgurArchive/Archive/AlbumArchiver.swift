@@ -93,7 +93,8 @@ struct AlbumArchiver: Sendable {
             guard let source = image.mediaSource(animated: animated) else { return nil }
             let name = StorageLayout.mediaFileName(image.id, source.fileExtension)
             if jobs[name] == nil {
-                jobs[name] = MediaJob(album: id, media: image.id, source: source, fileName: name, apiSize: image.size)
+                let apiSize = source.isMP4Alternative ? image.mp4Size : image.size
+                jobs[name] = MediaJob(album: id, media: image.id, source: source, fileName: name, apiSize: apiSize)
                 order.append(name)
             }
             return name

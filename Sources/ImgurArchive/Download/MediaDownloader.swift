@@ -52,7 +52,7 @@ struct MediaDownloader: Sendable {
         var headers = ["Accept": "*/*", "Accept-Encoding": "identity"]
         if start.offset > 0 {
             headers["Range"] = "bytes=\(start.offset)-"
-            if let validator = start.validator { headers["If-Range"] = validator }
+            headers["If-Range"] = start.validator
         }
         return HTTPRequest(
             url: job.source.url, headers: headers, idleTimeout: settings.idleTimeout, deadline: settings.deadline,
@@ -64,25 +64,25 @@ struct MediaDownloader: Sendable {
     private func resumePoint(_ job: MediaJob, remembered: ResumePoint?) throws -> ResumePoint {
         let partial = layout.partial(job.album, job.fileName)
         let statePath = layout.resumeState(job.album, job.fileName)
+        // Without a validator for `If-Range` a changed file could be spliced onto the old bytes:
+        // such a partial file is fetched again from the start.
         guard let size = FileSystem.fileSize(partial), size > 0, let state = ResumeState.load(statePath),
-            state.url == job.source.url.absoluteString
+            state.url == job.source.url.absoluteString, let validator = state.validator
         else {
             FileSystem.remove(partial)
             FileSystem.remove(statePath)
             return .fresh
         }
-        if var point = remembered, point.offset == size {
-            point.validator = state.validator
-            return point
-        }
-        var point = try Self.hashPrefix(of: partial, length: size)
-        point.validator = state.validator
+        var point = try remembered.flatMap { $0.offset == size ? $0 : nil } ?? Self.hashPrefix(of: partial, length: size)
+        point.validator = validator
+        point.length = state.length
         return point
     }
 
     /// Hashes what a previous run left in a partial file, so the digest still covers the whole file.
     static func hashPrefix(of path: String, length: Int64) throws -> ResumePoint {
         let result = try SHA256.hashFile(atPath: path)
-        return ResumePoint(offset: length, hasher: result.hasher, validator: nil, firstBytes: result.firstBytes)
+        return ResumePoint(
+            offset: length, hasher: result.hasher, validator: nil, length: nil, firstBytes: result.firstBytes)
     }
 }

@@ -27,6 +27,8 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     /// Bytes of the file so far, the resumed ones included.
     private var received: Int64
     private var firstBytes: [UInt8]
+    /// Whether the file's first bytes (not the first chunk's: a chunk can be tiny) were checked.
+    private var signatureChecked = false
     private var contentType: String?
     private var status = 0
     private var stopped: ResumePoint?
@@ -59,18 +61,22 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
             try startFile(at: .fresh)
             received = 0
             firstBytes = []
+            signatureChecked = false
             try ResumeState(url: url, head: head).save(statePath)
             disposition = .body(total: head.contentLength)
         case 206:
+            // Only the rest of the very file the partial one began: it starts where that ends,
+            // runs to the end, and has a known total, the one the first answer gave where it gave one.
             guard resume.offset > 0, let range = ContentRange(head.headers["content-range"]),
-                range.start == resume.offset
+                range.start == resume.offset, let total = range.total, range.end == total - 1,
+                resume.length.map({ $0 == total }) ?? true
             else {
                 throw ArchiveError.resumeMismatch(
-                    url: url, reason: "partial content does not start at byte \(resume.offset)")
+                    url: url, reason: "the partial content is not the rest of the file from byte \(resume.offset)")
             }
             try checkNotHTML()
             try startFile(at: resume)
-            disposition = .body(total: range.total)
+            disposition = .body(total: total)
         case 416:
             disposition = .rangeNotSatisfiable(total: ContentRange(head.headers["content-range"])?.total)
         case 300...399:
@@ -88,8 +94,8 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         guard case .body(let total) = disposition, let writer else { return }
         if firstBytes.count < MediaSignature.prefixLength {
             firstBytes.append(contentsOf: chunk.prefix(MediaSignature.prefixLength - firstBytes.count))
-            if received == 0 && firstBytes.count >= MediaSignature.prefixLength { try checkSignature() }
         }
+        if !signatureChecked && firstBytes.count >= MediaSignature.prefixLength { try checkSignature() }
         if let total, received + Int64(chunk.count) > total {
             throw ImgurAPIError.incompleteBody(url: url, expected: total, received: received + Int64(chunk.count))
         }
@@ -113,16 +119,23 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
             return .unavailable(UnavailableMedia(reason: .missing, httpStatus: status, url: url, seenAt: now))
         case .rangeNotSatisfiable(let total):
             // The partial file may already hold every byte (a crash after the last write).
-            guard let total, total == resume.offset else {
+            guard let total, total == resume.offset, resume.length.map({ $0 == total }) ?? true else {
                 discardPartial()
                 throw ArchiveError.resumeMismatch(url: url, reason: "the server refused the range; starting over")
             }
+            try checkSignature()
             try startFile(at: resume)
             return try moveIntoPlace(finalPath, total: total)
         case .body(let total):
-            if received < MediaSignature.prefixLength && resume.offset == 0 { try checkSignature() }
+            if !signatureChecked { try checkSignature() }
             if let total, received != total {
                 throw ImgurAPIError.incompleteBody(url: url, expected: total, received: received)
+            }
+            // No length from the server (a body that ends when the connection closes): a cut-short
+            // body looks complete, so the API's size is the reference. Only a shortfall counts, since
+            // the size is known to be wrong at times (docs/archive-format.md, "Sizes").
+            if total == nil, let expected = job.apiSize, expected > 0, received < expected {
+                throw ImgurAPIError.incompleteBody(url: url, expected: expected, received: received)
             }
             if isRemovedPlaceholder {
                 discardPartial()
@@ -138,7 +151,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         guard let writer else { return }
         self.writer = nil
         if let (bytes, hasher) = writer.finishQuietly(), bytes > 0 {
-            stopped = ResumePoint(offset: bytes, hasher: hasher, validator: nil, firstBytes: firstBytes)
+            stopped = ResumePoint(offset: bytes, hasher: hasher, validator: nil, length: nil, firstBytes: firstBytes)
         }
         try? writer.file.close()
     }
@@ -160,6 +173,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     }
 
     private func checkSignature() throws {
+        signatureChecked = true
         if let problem = MediaSignature.problem(
             prefix: firstBytes, fileExtension: job.source.fileExtension, contentType: contentType)
         {

@@ -51,8 +51,11 @@ struct ResumePoint: Sendable {
     /// SHA-256 state over the first `offset` bytes: the digest still covers the whole file.
     var hasher: SHA256
     var validator: String?
-    /// The file's first bytes, for the placeholder check at the end.
+    /// The whole file's length as the first answer gave it, when it gave one: the total of any
+    /// continuation must be the same.
+    var length: Int64?
+    /// The file's first bytes, for the signature and placeholder checks.
     var firstBytes: [UInt8]
 
-    static let fresh = ResumePoint(offset: 0, hasher: SHA256(), validator: nil, firstBytes: [])
+    static let fresh = ResumePoint(offset: 0, hasher: SHA256(), validator: nil, length: nil, firstBytes: [])
 }
