@@ -649,6 +649,10 @@ import Testing
 
                 """),
         Foreign(
+            name: "every entry on the second line (looks like a torn tail, but is valid JSON)",
+            text: "{\n\"AbCdE\": {\"title\": \"First album\", \"images\": 3, \"ratio\": 1.5, \"tags\": [\"a\", \"b\"], \"nsfw\": false, \"desc\": null}, \"q6i58\": {\"title\": \"Second\", \"images\": 1}}\n"
+        ),
+        Foreign(
             name: "json.dump(indent=\"\\t\")",
             text: "{\n\t\"q6i58\": {\n\t\t\"title\": \"Second\",\n\t\t\"images\": 1\n\t},\n\t\"AbCdE\": {\n\t\t\"title\": \"First album\",\n\t\t\"images\": 3,\n\t\t\"ratio\": 1.5,\n\t\t\"tags\": [\"a\", \"b\"],\n\t\t\"nsfw\": false,\n\t\t\"desc\": null\n\t}\n}"
         ),

@@ -28,6 +28,9 @@ final class CatalogFile {
     /// Where the closing `}` (empty catalog) or `\n}` (after the last entry) starts.
     private var closingOffset: Int64 = 2
     private var file: OpenFile
+    /// Set when an append failed: no later append is tried, so the file keeps the state the undo
+    /// left it in (see `append`).
+    private var failure: ArchiveError?
 
     private init(path: String, file: OpenFile) {
         self.path = path
@@ -43,14 +46,16 @@ final class CatalogFile {
             try FileSystem.writeAtomically(Data("{\n}\n".utf8), to: path)
         }
         var scan = try Scan.read(path)
-        if let problem = scan.problem, !scan.isTornTail {
-            // Not what an interrupted append leaves. A valid JSON object in another layout (the
-            // Python original's json.dump, jq) is converted; anything else is refused untouched.
-            guard try migrateForeignLayout(path, now: now) else {
-                throw .invalidCatalog(path: path, line: problem.line, reason: problem.reason)
-            }
-            scan = try Scan.read(path)
-            if let problem = scan.problem {
+        if let problem = scan.problem, !scan.isTornTail || scan.problemLineHoldsMoreEntries {
+            // Not what an interrupted append leaves (or, ending in a brace, maybe not). A valid
+            // JSON object in another layout (the Python original's json.dump, jq, all entries on
+            // one line) is converted; anything else that is not a torn tail is refused untouched.
+            if try migrateForeignLayout(path, now: now) {
+                scan = try Scan.read(path)
+                if let problem = scan.problem {
+                    throw .invalidCatalog(path: path, line: problem.line, reason: problem.reason)
+                }
+            } else if !scan.isTornTail {
                 throw .invalidCatalog(path: path, line: problem.line, reason: problem.reason)
             }
         }
@@ -77,17 +82,38 @@ final class CatalogFile {
     }
 
     /// Adds (or, for an id already present, updates) one entry, durably.
+    ///
+    /// A failed write (disk full, I/O error) is undone: the closing brace is put back where it was
+    /// and the file cut after it, so the catalog stays what it was before. The undo only rewrites
+    /// bytes that were already there, so it needs no free space. After a failure every later append
+    /// fails at once: appending after a half-undone write could bury the damage under new lines.
     func append(_ entry: CatalogEntry) throws(ArchiveError) {
+        if let failure { throw failure }
         let line = Data("\"\(entry.id.rawValue)\": ".utf8) + entry.json.serialized(.compact)
         var bytes = Data(entryCount == 0 ? [] : Array(",\n".utf8))
         bytes.append(line)
         bytes.append(contentsOf: Array("\n}\n".utf8))
-        try file.write(bytes, at: closingOffset)
-        try file.sync()
+        do {
+            try file.write(bytes, at: closingOffset)
+            try file.sync()
+        } catch {
+            failure = error
+            undoAppend()
+            throw error
+        }
         closingOffset += Int64(bytes.count - 3)
         entryCount += 1
         if !ids.insert(entry.id.rawValue).inserted { duplicateCount += 1 }
         halfDone[entry.id.rawValue] = entry.status == .metadataOnly || entry.status == .mediaOnly ? entry.status : nil
+    }
+
+    /// Puts the closing brace back after the last complete entry and cuts what follows (best effort:
+    /// if even this fails, the next run's `open` finds a torn last line and repairs it).
+    private func undoAppend() {
+        let closing = Data((entryCount == 0 ? "}\n" : "\n}\n").utf8)
+        try? file.write(closing, at: closingOffset)
+        try? file.truncate(to: closingOffset + Int64(closing.count))
+        try? file.sync()
     }
 
     /// Every entry of the catalog at `path`, in file order, each id once (its newest value),
@@ -228,6 +254,9 @@ private struct Scan {
     /// (and put `,}` after the entry before it), so any line after the damage means it is not a
     /// torn tail but damage in the middle, or another layout.
     var linesAfterProblem = 0
+    /// Whether the problem line is an entry followed by more entries and a closing brace: no
+    /// interrupted append leaves that, but a JSON object with all its entries on one line does.
+    var problemLineHoldsMoreEntries = false
     var length: Int64 = 0
 
     /// The file is fine, or only its end is what an interrupted append leaves: safe to cut.
@@ -270,7 +299,12 @@ private struct Scan {
             entryCount += 1
             lastEntryEnd = line.offset + Int64(entry.valueEnd)
             lastEntryHadComma = entry.remainder == .comma
-            if entry.remainder == .junk { problem = (number, "unexpected text after the entry") }
+            if entry.remainder == .junk {
+                problem = (number, "unexpected text after the entry")
+                let rest = bytes[entry.valueEnd...]
+                let last = rest.lastIndex { !" \t\r".utf8.contains($0) }
+                problemLineHoldsMoreEntries = rest.contains(UInt8(ascii: "\"")) && last.map { bytes[$0] == UInt8(ascii: "}") } == true
+            }
             return
         }
         if !closed && bytes.count == 1 && bytes[0] == UInt8(ascii: "}") && !lastEntryHadComma {
