@@ -66,6 +66,18 @@ struct ImgurClientTests {
         #expect(fake.requests("/3/").map(\.path) == ["/3/album/q6i58", "/3/album/q6i58/images"])
     }
 
+    /// Imgur has answered 404 (in HTML) on `/images` for an album that exists (`imgur-api.md` §6):
+    /// the album is kept with the images its own answer carried, not taken for missing.
+    @Test func anImagesEndpointThatSaysNotFoundKeepsTheAlbumsOwnList() async throws {
+        let fake = try FakeImgur()
+        defer { fake.stop() }
+        fake.add(FakeAlbum(id: "q6i58", media: Self.media, extra: [("images_count", .number("5"))]))
+        fake.inject("/3/album/q6i58/images", .html("<html><body>404</body></html>", status: 404))
+        let album = try await client(fake).album(id("q6i58"))
+        #expect(album.images.map(\.id.rawValue) == ["AbCdEfG", "x1y2z", "HiJkLmN"])
+        #expect(fake.requests("/3/").map(\.path) == ["/3/album/q6i58", "/3/album/q6i58/images"])
+    }
+
     @Test func image() async throws {
         let fake = try FakeImgur()
         defer { fake.stop() }

@@ -29,6 +29,16 @@ import Testing
         #expect(status == RateLimitStatus(userRemaining: 12))
     }
 
+    /// Out of range values would overflow the budget's arithmetic and date formatting.
+    @Test func implausibleValuesAreDropped() throws {
+        let headers = HTTPHeaders([
+            "X-RateLimit-ClientRemaining": "-9223372036854775808", "X-RateLimit-UserRemaining": "-1",
+            "X-RateLimit-UserReset": "9223372036854775000", "X-RateLimit-ClientLimit": "12500",
+        ])
+        let status = try #require(RateLimitStatus(headers: headers, now: Self.now))
+        #expect(status == RateLimitStatus(clientLimit: 12500))
+    }
+
     @Test func nilWithoutHeaders() {
         #expect(RateLimitStatus(headers: HTTPHeaders(), now: Self.now) == nil)
         #expect(RateLimitStatus(headers: HTTPHeaders(["Content-Type": "application/json"]), now: Self.now) == nil)
@@ -102,6 +112,7 @@ import Testing
         ("0", 0),
         (" 7 ", 7),
         ("-5", 0),
+        ("9223372036854775807", 3_155_760_000),
         ("Tue, 14 Nov 2023 22:15:00 GMT", 100),
         ("Tuesday, 14-Nov-23 22:14:00 GMT", 40),
         ("Tue Nov 14 22:13:30 2023", 10),

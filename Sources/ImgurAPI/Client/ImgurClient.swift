@@ -21,13 +21,9 @@ public struct ImgurClient: Sendable {
     }
 
     /// `GET /3/album/{id}`; when its image list is shorter than `images_count`, one more call to
-    /// `/3/album/{id}/images` (documented as never paged) fills it in.
+    /// `/3/album/{id}/images` fills it in.
     public func album(_ id: ImgurID) async throws -> Album {
-        let album = try Album(json: try await data(["album", id.rawValue], resource: "album \(id)"))
-        guard let count = album.imagesCount, count > album.images.count else { return album }
-        let items = try await data(["album", id.rawValue, "images"], resource: "album \(id)")
-        guard let list = items.arrayValue, list.count > album.images.count else { return album }
-        return try album.replacingImages(list)
+        try await completed(Album(json: try await data(["album", id.rawValue], resource: "album \(id)")), id)
     }
 
     /// `GET /3/image/{id}`.
@@ -39,12 +35,23 @@ public struct ImgurClient: Sendable {
     /// is completed from `/3/album/{id}/images`, as for `album(_:)`.
     public func galleryItem(_ id: ImgurID) async throws -> GalleryItem {
         let item = try GalleryItem(json: try await data(["gallery", id.rawValue], resource: "gallery post \(id)"))
-        guard case .album(let album) = item, let count = album.imagesCount, count > album.images.count else {
-            return item
+        guard case .album(let album) = item else { return item }
+        return .album(try await completed(album, id))
+    }
+
+    /// The album with its whole image list: when the list is shorter than `images_count`, one call
+    /// to `/3/album/{id}/images` (documented as never paged). That call has answered 404 for albums
+    /// that exist (`imgur-api.md` §6): the album is then kept with the images it came with.
+    private func completed(_ album: Album, _ id: ImgurID) async throws -> Album {
+        guard let count = album.imagesCount, count > album.images.count else { return album }
+        let items: JSONValue
+        do {
+            items = try await data(["album", id.rawValue, "images"], resource: "images of album \(id)")
+        } catch ImgurAPIError.notFound {
+            return album
         }
-        let items = try await data(["album", id.rawValue, "images"], resource: "album \(id)")
-        guard let list = items.arrayValue, list.count > album.images.count else { return item }
-        return .album(try album.replacingImages(list))
+        guard let list = items.arrayValue, list.count > album.images.count else { return album }
+        return try album.replacingImages(list)
     }
 
     /// `GET /3/gallery/{id}/comments`: the comments of a gallery post, as the API returns them.

@@ -23,10 +23,14 @@ public struct RateLimitStatus: Sendable, Equatable {
         self.clientReset = clientReset
     }
 
-    /// Nil when the answer carries none of the headers.
+    /// Nil when the answer carries none of the headers. A value that is not a number in a plausible
+    /// range (negative, or beyond `plausible`) is treated as absent: it can only be a broken header,
+    /// and arithmetic on it must not overflow.
     public init?(headers: HTTPHeaders, now: Date = Date()) {
         func number(_ name: String) -> Int64? {
-            headers[name].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            headers[name].flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.flatMap {
+                Self.plausible.contains($0) ? $0 : nil
+            }
         }
         clientLimit = number("x-ratelimit-clientlimit")
         clientRemaining = number("x-ratelimit-clientremaining")
@@ -38,4 +42,7 @@ public struct RateLimitStatus: Sendable, Equatable {
             return nil
         }
     }
+
+    /// Counts, unix times and durations the headers can sensibly hold: up to the year 9999.
+    static let plausible: ClosedRange<Int64> = 0...253_402_300_799
 }

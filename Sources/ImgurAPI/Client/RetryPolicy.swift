@@ -43,7 +43,8 @@ public struct RetryPolicy: Sendable, Equatable {
     /// Parses `Retry-After`: delay-seconds or an HTTP date.
     public static func retryAfter(_ value: String?, now: Date = Date()) -> TimeInterval? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
-        if let seconds = Int64(value) { return TimeInterval(max(0, seconds)) }
+        // Clamped to a century, so that no later arithmetic or formatting on it can overflow.
+        if let seconds = Int64(value) { return TimeInterval(min(max(0, seconds), 3_155_760_000)) }
         for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "en_US_POSIX")
