@@ -320,6 +320,24 @@ import Testing
         #expect(await harness.run(["--animated", format.rawValue, "q6i58"]).status == .success)
         #expect(harness.data("q6i58/SmallGf.\(format.rawValue)") == (format == .gif ? gif.data : video.data))
     }
+
+    /// `--refresh` after Imgur deleted an album: the archive is what is left of it, so neither the
+    /// folder nor its catalog entry changes, and the run still succeeds.
+    @Test func refreshingAnAlbumImgurDeletedKeepsTheArchivedCopy() async throws {
+        let harness = try Harness()
+        let media = Self.sampleMedia()
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: media))
+        #expect(await harness.run(["q6i58"]).status == .success)
+        let metadata = harness.data("q6i58/metadata_q6i58.json")
+        harness.imgur.remove(album: "q6i58")
+        let result = await harness.run(["--refresh", "q6i58"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        #expect(result.out.contains("unavailable      q6i58    album q6i58 not found on Imgur"))
+        #expect(result.out.contains("the archived copy is kept"))
+        #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
+        #expect(harness.data("q6i58/metadata_q6i58.json") == metadata)
+        for item in media { #expect(harness.data("q6i58/\(item.fileName)") == item.data) }
+    }
 }
 
 /// Media URLs in the documents name the fake server's port, which differs per harness.

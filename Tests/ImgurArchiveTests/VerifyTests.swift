@@ -25,7 +25,7 @@ import Testing
         let result = await harness.run(["verify"])
         #expect(result.status == .success, "\(result.out)\(result.err)")
         #expect(result.out.contains("ok               q6i58    3 files verified"))
-        #expect(result.out.contains("ok               ImgOne1  1 files verified"))
+        #expect(result.out.contains("ok               ImgOne1  1 file verified"))
         #expect(result.out.contains("verify: 3 albums intact; 7 files, "))
         #expect(harness.imgur.requestCount == 0, "verify works offline")
     }
@@ -102,6 +102,48 @@ import Testing
         #expect(result.status == .failure)
         #expect(harness.data("q6i58/notes.txt") == Data("mine".utf8))
         #expect(harness.imgur.requests("/media/").count == 7, "nothing fetched again beyond the first run")
+    }
+
+    /// The folder is gone, so only the catalog still says this was a single image.
+    @Test func repairFetchesADeletedImageFolderAsAnImage() async throws {
+        let (harness, _) = try await Self.archive()
+        let original = try #require(harness.data("ImgOne1/ImgOne1.png"))
+        try FileManager.default.removeItem(atPath: harness.path("ImgOne1"))
+        harness.imgur.server.resetLog()
+        let result = await harness.run(["verify", "--repair"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        #expect(harness.imgur.requests("/3/").map(\.path) == ["/3/image/ImgOne1"])
+        #expect(harness.data("ImgOne1/ImgOne1.png") == original)
+        #expect(harness.json("scraping_logs.json")?["ImgOne1"]?["kind"] == "image")
+    }
+
+    /// Imgur deleted the album since: the repair cannot fetch it, and the archive keeps what it has
+    /// (the damaged copy aside, the catalog entry as it was) rather than calling it unavailable.
+    @Test func repairOfAnAlbumImgurDeletedKeepsItsEntry() async throws {
+        let (harness, media) = try await Self.archive()
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: harness.path("q6i58/\(media[0].fileName)")))
+        harness.imgur.remove(album: "q6i58")
+        let result = await harness.run(["verify", "--repair"])
+        #expect(result.status == .failure, "still damaged: \(result.out)")
+        #expect(result.out.contains("the archived copy is kept"))
+        #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
+        #expect(FileSystem.contents(of: harness.path("q6i58")).contains { $0.hasPrefix("\(media[0].fileName).damaged-") })
+    }
+
+    /// An album that keeps a GIF as its MP4 gets the MP4 again, not the GIF.
+    @Test func repairFetchesTheFormatTheAlbumKeeps() async throws {
+        let harness = try Harness()
+        let video = FakeMedia(id: "AnimGif", ext: "mp4", size: 30_000)
+        var gif = FakeMedia(id: "AnimGif", ext: "gif", size: 60_000, animated: true)
+        gif.mp4File = video.fileName
+        harness.imgur.add(media: video, listed: false)
+        harness.imgur.add(FakeAlbum(id: "GifAlbm", media: [gif]))
+        #expect(await harness.run(["--animated", "mp4", "GifAlbm"]).status == .success)
+        try FileManager.default.removeItem(atPath: harness.path("GifAlbm/AnimGif.mp4"))
+        let result = await harness.run(["verify", "--repair"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        #expect(harness.data("GifAlbm/AnimGif.mp4") == video.data)
+        #expect(!FileManager.default.fileExists(atPath: harness.path("GifAlbm/AnimGif.gif")))
     }
 
     @Test func anInvalidIDIsAUsageError() async throws {

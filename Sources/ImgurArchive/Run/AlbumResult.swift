@@ -5,6 +5,8 @@ enum AlbumResult: Sendable {
     case archived(AlbumReport)
     /// Imgur says it does not exist: recorded in the catalog so it is not asked for again.
     case unavailable(CatalogEntry)
+    /// Imgur no longer has it, but the archive does: the archived copy and its entry are kept.
+    case goneFromImgur(String)
     /// Not archived; `temporary` when trying again later may work.
     case failed(String, temporary: Bool)
     /// Rate limited: left for the next run.

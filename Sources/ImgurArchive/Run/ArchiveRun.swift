@@ -219,6 +219,12 @@ struct ArchiveRun {
         } catch let error as ImgurAPIError {
             switch error {
             case .notFound:
+                // With `--refresh` or `verify --repair`, an album Imgur deleted may already be in the
+                // archive: that copy, and its catalog entry, are what the archive is for.
+                let metadata = archiver.layout.metadata(item.id)
+                if (try? await BlockingIO.run { FileSystem.exists(metadata) }) == true {
+                    return .goneFromImgur(error.description)
+                }
                 return .unavailable(
                     CatalogEntry(id: item.id, status: .unavailable, recordedAt: context.now(), reason: error.description))
             case .invalidClientID:

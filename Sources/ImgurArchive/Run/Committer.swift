@@ -86,6 +86,9 @@ final class Committer: @unchecked Sendable {
             guard record(entry) else { return }
             tally.unavailable += 1
             reporter.album(.unavailable, id.rawValue, entry.reason ?? "")
+        case .goneFromImgur(let reason):
+            tally.unavailable += 1
+            reporter.album(.unavailable, id.rawValue, "\(reason); the archived copy is kept")
         case .failed(let reason, let temporary):
             if temporary { tally.failedTemporarily += 1 } else { tally.failed += 1 }
             reporter.album(.failed, id.rawValue, reason)

@@ -51,6 +51,9 @@ struct AlbumCheck: Sendable {
     var bytes: Int64 = 0
     /// "image" folders are fetched again as images.
     var kind = "album"
+    /// Which file the album keeps for animated media (a GIF stored as its MP4 means `mp4`), so
+    /// that a repair fetches the same files again.
+    var animated = AnimatedFormat.gif
     /// A `--media-only` album: no documents to check against yet.
     var mediaOnly = false
 }
@@ -62,8 +65,12 @@ struct AlbumVerifier: Sendable {
     let onBytes: @Sendable (Int) -> Void
     let onFile: @Sendable () -> Void
 
-    func check(_ id: ImgurID, catalogStatus: CatalogEntry.Status?) -> AlbumCheck {
+    /// - Parameter cataloged: what the catalog says of the album, if it has it: its kind is the
+    ///   fallback when the folder or its metadata is gone.
+    func check(_ id: ImgurID, cataloged: (status: CatalogEntry.Status?, kind: String?)) -> AlbumCheck {
+        let catalogStatus = cataloged.status
         var check = AlbumCheck(id: id)
+        check.kind = cataloged.kind ?? "album"
         let folder = layout.folder(id)
         guard FileSystem.isDirectory(folder) else {
             check.problems.append(.missingFolder)
@@ -77,7 +84,7 @@ struct AlbumVerifier: Sendable {
             }
             return check
         }
-        check.kind = metadata["kind"]?.stringValue ?? "album"
+        check.kind = metadata["kind"]?.stringValue ?? check.kind
         belonging.formUnion(["metadata_\(id).json", "script_\(id).json", "descriptions_\(id).json"])
         if metadata["schema_version"]?.int64Value != AlbumDocuments.schemaVersion {
             check.problems.append(.document("metadata_\(id).json", "unknown schema_version"))
@@ -91,6 +98,9 @@ struct AlbumVerifier: Sendable {
         if let comments = metadata["comments_file"]?.stringValue {
             belonging.insert(comments)
             _ = document("\(folder)/\(comments)", into: &check)
+        }
+        if records.contains(where: { $0["type"]?.stringValue == "image/gif" && $0["file"]?.stringValue?.hasSuffix(".mp4") == true }) {
+            check.animated = .mp4
         }
         var checked: Set<String> = []
         for record in records where record["status"]?.stringValue == "ok" {

@@ -53,25 +53,26 @@ struct VerifyRun {
 
     /// The albums to check and what the catalog says of each: the ids asked for, else every album
     /// folder of the storage directory and every catalog entry that should have one.
-    private func targets(_ requested: [ImgurID], layout: StorageLayout) throws(ArchiveError)
-        -> [(ImgurID, CatalogEntry.Status?)]
-    {
-        var statuses: [ImgurID: CatalogEntry.Status] = [:]
+    private func targets(_ requested: [ImgurID], layout: StorageLayout) throws(ArchiveError) -> [Target] {
+        var cataloged: [ImgurID: Cataloged] = [:]
         if FileSystem.exists(layout.catalog) {
             try CatalogFile.forEachEntry(layout.catalog) { id, entry in
-                statuses[id] = entry["status"]?.stringValue.flatMap(CatalogEntry.Status.init(rawValue:))
+                cataloged[id] = (entry["status"]?.stringValue.flatMap(CatalogEntry.Status.init(rawValue:)), entry["kind"]?.stringValue)
             }
         }
-        if !requested.isEmpty { return requested.map { ($0, statuses[$0]) } }
+        if !requested.isEmpty { return requested.map { ($0, cataloged[$0] ?? (nil, nil)) } }
         var ids = Set(FileSystem.contents(of: layout.root).compactMap(ImgurID.init).filter {
             FileSystem.isDirectory(layout.folder($0))
         })
-        for (id, status) in statuses where status != .unavailable { ids.insert(id) }
-        return ids.sorted().map { ($0, statuses[$0]) }
+        for (id, entry) in cataloged where entry.status != .unavailable { ids.insert(id) }
+        return ids.sorted().map { ($0, cataloged[$0] ?? (nil, nil)) }
     }
 
+    typealias Cataloged = (status: CatalogEntry.Status?, kind: String?)
+    typealias Target = (id: ImgurID, cataloged: Cataloged)
+
     /// Checks albums in parallel (`--jobs` at once), reporting each as it is done.
-    private func verify(_ targets: [(ImgurID, CatalogEntry.Status?)], layout: StorageLayout, quietly: Bool = false) async
+    private func verify(_ targets: [Target], layout: StorageLayout, quietly: Bool = false) async
         -> [AlbumCheck]
     {
         let verifier = AlbumVerifier(
@@ -82,8 +83,8 @@ struct VerifyRun {
             var next = 0
             while next < targets.count || !group.isEmpty {
                 while next < targets.count && next - results.count < options.jobs {
-                    let (id, status) = targets[next]
-                    group.addTask { (try? await BlockingIO.run { verifier.check(id, catalogStatus: status) }) ?? AlbumCheck(id: id) }
+                    let (id, cataloged) = targets[next]
+                    group.addTask { (try? await BlockingIO.run { verifier.check(id, cataloged: cataloged) }) ?? AlbumCheck(id: id) }
                     next += 1
                 }
                 guard let check = await group.next() else { break }
@@ -97,7 +98,7 @@ struct VerifyRun {
     private func report(_ check: AlbumCheck, after action: String? = nil) {
         let prefix = action.map { "after \($0): " } ?? ""
         if check.problems.isEmpty {
-            let what = check.mediaOnly ? "media only, no documents to check against yet" : "\(check.files) files verified"
+            let what = check.mediaOnly ? "media only, no documents to check against yet" : "\(check.files) \(check.files == 1 ? "file" : "files") verified"
             reporter.album(action == nil ? .verified : .repaired, check.id.rawValue, prefix + what)
         } else {
             reporter.album(.damaged, check.id.rawValue, prefix + check.problems.map(\.description).joined(separator: "; "))
@@ -106,12 +107,11 @@ struct VerifyRun {
 
     /// Moves damaged files aside (kept: a damaged copy may be all that is left if Imgur removed the
     /// original), then archives the albums again, which fetches what is missing and rewrites the
-    /// documents.
-    private func repair(_ damaged: [AlbumCheck], layout: StorageLayout) async throws(ArchiveError)
-        -> [(ImgurID, CatalogEntry.Status?)]
-    {
+    /// documents. Albums that keep GIFs as MP4s are fetched with `--animated mp4`, the others with
+    /// `gif`, so the same files come back.
+    private func repair(_ damaged: [AlbumCheck], layout: StorageLayout) async throws(ArchiveError) -> [Target] {
         let stamp = Int64(context.now().timeIntervalSince1970)
-        var inputs: [String] = []
+        var inputs: [AnimatedFormat: [String]] = [:]
         for check in damaged where check.problems.contains(where: \.isRepairable) {
             for name in check.problems.compactMap(\.damagedFile) {
                 let path = layout.media(check.id, name)
@@ -119,14 +119,18 @@ struct VerifyRun {
                 try FileSystem.moveIntoPlace(path, aside)
                 reporter.note("\(check.id): moved the damaged \(name) aside to \((aside as NSString).lastPathComponent)")
             }
-            inputs.append(check.kind == "image" ? "https://imgur.com/\(check.id)" : check.id.rawValue)
+            inputs[check.animated, default: []].append(check.kind == "image" ? "https://imgur.com/\(check.id)" : check.id.rawValue)
         }
-        var archiveOptions = ArchiveOptions(directory: options.directory, inputs: inputs)
-        archiveOptions.refresh = true
-        archiveOptions.jobs = options.jobs
-        archiveOptions.verbosity = options.verbosity
-        let status = await ArchiveRun(options: archiveOptions, context: context, reporter: reporter).run()
-        if status == .configuration || status == .usage { throw .configuration("repair could not run (status \(status.rawValue))") }
-        return damaged.map { ($0.id, nil) }
+        for format in AnimatedFormat.allCases {
+            guard let list = inputs[format] else { continue }
+            var archiveOptions = ArchiveOptions(directory: options.directory, inputs: list)
+            archiveOptions.refresh = true
+            archiveOptions.animated = format
+            archiveOptions.jobs = options.jobs
+            archiveOptions.verbosity = options.verbosity
+            let status = await ArchiveRun(options: archiveOptions, context: context, reporter: reporter).run()
+            if status == .configuration || status == .usage { throw .configuration("repair could not run (status \(status.rawValue))") }
+        }
+        return damaged.map { ($0.id, (nil, $0.kind)) }
     }
 }
