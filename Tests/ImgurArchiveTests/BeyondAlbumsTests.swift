@@ -168,6 +168,39 @@ import Testing
         #expect(harness.imgur.requests("/3/album/").isEmpty)
     }
 
+    /// Albums archived one by one (or a walk cut short) leave the newest page archived and older
+    /// ones not: until a walk has seen everything archived, no walk stops at an archived page.
+    @Test func aWalkStopsEarlyOnlyOnceEverythingWasArchived() async throws {
+        let harness = try Harness()
+        Self.account(harness)
+        #expect(await harness.run(["Sub0001", "https://imgur.com/SubImg1", "Sub0002"]).status == .success)
+        let first = await harness.run(["user", "someone"])
+        #expect(first.status == .success, "\(first.out)\(first.err)")
+        #expect(first.out.contains("account          someone  3 to archive from 3 pages"), "\(first.out)")
+        #expect(harness.json("scraping_logs.json")?.objectValue?.count == 6)
+        #expect(harness.json("accounts.json")?["someone"]?["complete"] == true)
+
+        // A new post whose album fails: the account is no longer complete, and stays so until
+        // a run archives it.
+        harness.imgur.add(FakeAlbum(id: "NewPost", media: [FakeMedia(id: "NewMedi", size: 1_000)]))
+        harness.imgur.add(
+            FakeAccount(
+                name: "someone", submissions: ["NewPost", "Sub0001", "SubImg1", "Sub0002", "SubImg2", "Sub0003"],
+                albums: ["Private", "Sub0001"]))
+        harness.retryPolicy = RetryPolicy(maxAttempts: 1)
+        harness.imgur.inject("/3/album/NewPost", .text("Bad gateway", status: 502))
+        #expect(await harness.run(["user", "someone"]).status == .temporary)
+        #expect(harness.json("accounts.json")?["someone"]?["complete"] == false)
+
+        harness.retryPolicy = Harness.defaultRetryPolicy
+        harness.imgur.server.resetLog()
+        let third = await harness.run(["user", "someone"])
+        #expect(third.status == .success, "\(third.out)\(third.err)")
+        #expect(harness.imgur.requests("/3/account/someone/submissions/").count == 3, "every page, to the empty one")
+        #expect(harness.json("scraping_logs.json")?["NewPost"]?["status"] == "complete")
+        #expect(harness.json("accounts.json")?["someone"]?["complete"] == true)
+    }
+
     @Test(arguments: [AccountOrder.newestFirst, .oldestFirst])
     func theOrderOfAnAccountIsChosen(order: AccountOrder) async throws {
         let harness = try Harness()

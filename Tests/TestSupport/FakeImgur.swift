@@ -183,8 +183,10 @@ public final class FakeImgur: Sendable {
             let slice = ids.dropFirst(page * account.pageSize).prefix(account.pageSize)
             let items = slice.compactMap { id -> FakeJSON? in
                 if let album = state.albums[id] {
-                    // Listings carry albums without their images.
-                    return album.json(base: base).removing("images").adding(galleryFields(isAlbum: true))
+                    // Listings carry albums without their images; the albums listing gives plain
+                    // album objects, without the gallery's fields or `is_album`.
+                    let listed = album.json(base: base).removing("images")
+                    return parts[3] == "albums" ? listed.removing("is_album") : listed.adding(galleryFields(isAlbum: true))
                 }
                 return state.images[id]?.json(base: base)
                     .adding(galleryFields(isAlbum: false))

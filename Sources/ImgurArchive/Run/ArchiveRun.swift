@@ -52,11 +52,15 @@ struct ArchiveRun {
         var tally = Tally()
         tally.invalidInputs = inputs.invalid.count
         for invalid in inputs.invalid { reporter.error("\(invalid)") }
-        let work = try await plan(inputs.entries, catalog: catalog, services: services, tally: &tally)
+        var accounts = Accounts(log: AccountLog.load(layout.accounts))
+        let work = try await plan(inputs.entries, catalog: catalog, services: services, tally: &tally, accounts: &accounts)
 
         let committer = Committer(catalog: catalog, reporter: reporter, tally: tally)
         let interrupted = await archive(work, services: services, committer: committer)
         let final = try await committer.finish()
+        if final.exitCode == .success, !interrupted, committer.fatalError == nil, options.scope == .everything {
+            for name in accounts.walkedToTheEnd { try accounts.log.record(name, complete: true, at: context.now()) }
+        }
         // With --quiet a clean run prints nothing at all (cron mails only on trouble).
         if reporter.verbosity > .quiet || final.exitCode != .success || interrupted {
             reporter.summary(final.summary(seconds: reporter.elapsed))
@@ -93,10 +97,17 @@ struct ArchiveRun {
 
     // MARK: Planning
 
+    /// The accounts of the run: what `accounts.json` says, and which walks saw every item.
+    private struct Accounts {
+        var log: AccountLog
+        /// Accounts whose walk reached the end of their listings, or stopped early where that is safe.
+        var walkedToTheEnd: [String] = []
+    }
+
     /// What needs Imgur, in input order. Albums already done are reported here without a request;
     /// a complete folder missing from the catalog is added back to it; accounts are walked.
     private func plan(
-        _ entries: [InputEntry], catalog: CatalogFile, services: Services, tally: inout Tally
+        _ entries: [InputEntry], catalog: CatalogFile, services: Services, tally: inout Tally, accounts: inout Accounts
     ) async throws(ArchiveError) -> [WorkItem] {
         var work: [WorkItem] = []
         var planned: Set<ImgurID> = []
@@ -108,7 +119,7 @@ struct ArchiveRun {
             case .image: source = .image
             case .user(let name):
                 reporter.expectAlbums(0)
-                let items = await walk(name, catalog: catalog, services: services, tally: &tally)
+                let items = try await walk(name, catalog: catalog, services: services, tally: &tally, accounts: &accounts)
                 for item in items where planned.insert(item.id).inserted { work.append(item) }
                 reporter.expectAlbums(items.count)
                 continue
@@ -138,12 +149,21 @@ struct ArchiveRun {
     }
 
     /// The items of an account that still need work, with one line saying what the walk found.
-    private func walk(_ name: String, catalog: CatalogFile, services: Services, tally: inout Tally) async -> [WorkItem] {
+    /// While any are left, `accounts.json` says the account is not complete, so that the next walk
+    /// goes past pages already archived to the older ones.
+    private func walk(
+        _ name: String, catalog: CatalogFile, services: Services, tally: inout Tally, accounts: inout Accounts
+    ) async throws(ArchiveError) -> [WorkItem] {
         let walker = AccountWalker(
-            client: services.client, budget: services.budget, allPages: options.allPages, order: options.order,
+            client: services.client, budget: services.budget,
+            mayStopEarly: !options.allPages && accounts.log.isComplete(name), order: options.order,
             isDone: { !options.refresh && catalog.isDone($0, for: options.scope) })
         do {
             let walk = try await walker.walk(name)
+            if !walk.items.isEmpty || walk.deferred != nil, accounts.log.isComplete(name) {
+                try accounts.log.record(name, complete: false, at: context.now())
+            }
+            if walk.deferred == nil, walk.malformed == 0 { accounts.walkedToTheEnd.append(name) }
             var text = "\(walk.items.count) to archive from \(walk.pages) \(walk.pages == 1 ? "page" : "pages")"
             if walk.stoppedEarly { text += " (stopped at a page already archived; --all-pages walks them all)" }
             if walk.malformed > 0 {

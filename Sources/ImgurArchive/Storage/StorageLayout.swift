@@ -37,6 +37,7 @@ public struct StorageLayout: Sendable, Equatable {
 
     public var catalog: String { "\(root)/scraping_logs.json" }
     public var links: String { "\(root)/links.txt" }
+    public var accounts: String { "\(root)/accounts.json" }
     public var lock: String { "\(root)/.imgur-archive.lock" }
     public var secrets: String { "\(root)/api_secrets.json" }
 
