@@ -19,7 +19,7 @@ import Testing
         let (capturing, captured) = Console.capturing()
         let console = Console(out: capturing.out, err: capturing.err, liveStatus: live, color: color)
         let clock = Clock()
-        return (Reporter(console: console, verbosity: verbosity, clock: { clock.now }), captured, clock)
+        return (Reporter(console: console, verbosity: verbosity, tick: nil, clock: { clock.now }), captured, clock)
     }
 
     @Test func onATerminalAStatusLineShowsAlbumsFilesBytesRateAndETA() {
@@ -44,6 +44,21 @@ import Testing
         clock.now += 1
         for _ in 0..<1000 { reporter.bytesReceived(10) }
         #expect(captured.err.components(separatedBy: "\r").count - 1 == 1)
+    }
+
+    /// While nothing arrives (an API answer, a backoff wait) the line is still redrawn, so its rate
+    /// and ETA keep moving; the summary stops that.
+    @Test func theStatusLineKeepsMovingWhileNothingArrives() async throws {
+        let (capturing, captured) = Console.capturing()
+        let console = Console(out: capturing.out, err: capturing.err, liveStatus: true, color: false)
+        let reporter = Reporter(console: console, verbosity: .normal, tick: 0.02)
+        reporter.expectAlbums(3)
+        #expect(await waitUntil { captured.err.components(separatedBy: "[0/3 albums]").count > 3 }, "redrawn without progress")
+        reporter.summary("done")
+        let after = captured.err
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(captured.err == after, "nothing is drawn after the summary")
+        #expect(after.hasSuffix("\r\u{1B}[K"))
     }
 
     @Test func withoutATerminalNothingIsRedrawn() {

@@ -21,14 +21,23 @@ final class Reporter: Sendable {
     private let clock: @Sendable () -> TimeInterval
     private let started: TimeInterval
     private let status = Mutex(Status())
+    /// Redraws the status line while nothing arrives (API answers, backoff waits, stalls), so that
+    /// its rate and ETA stay true; nil for none.
+    private let tick: TimeInterval?
+    private let ticker = Mutex<DispatchSourceTimer?>(nil)
 
-    init(console: Console, verbosity: Verbosity, clock: @escaping @Sendable () -> TimeInterval = {
+    init(console: Console, verbosity: Verbosity, tick: TimeInterval? = 1, clock: @escaping @Sendable () -> TimeInterval = {
         ProcessInfo.processInfo.systemUptime
     }) {
         self.console = console
         self.verbosity = verbosity
+        self.tick = tick
         self.clock = clock
         started = clock()
+    }
+
+    deinit {
+        stopTicking()
     }
 
     // MARK: Album results (stdout)
@@ -114,6 +123,26 @@ final class Reporter: Sendable {
 
     func expectAlbums(_ count: Int) {
         status.withLock { $0.albumsTotal += count }
+        startTicking()
+    }
+
+    private func startTicking() {
+        guard let tick, console.liveStatus, verbosity > .quiet else { return }
+        ticker.withLock { timer in
+            guard timer == nil else { return }
+            let source = DispatchSource.makeTimerSource(queue: .global())
+            source.schedule(deadline: .now() + tick, repeating: tick)
+            source.setEventHandler { [weak self] in self?.redraw(force: true) }
+            source.resume()
+            timer = source
+        }
+    }
+
+    private func stopTicking() {
+        ticker.withLock { timer in
+            timer?.cancel()
+            timer = nil
+        }
     }
 
     func fileDone() {
@@ -158,6 +187,7 @@ final class Reporter: Sendable {
     }
 
     func clearStatus() {
+        stopTicking()
         let shown = status.withLock { state -> Bool in
             defer { state.shown = false }
             return state.shown

@@ -19,8 +19,9 @@ struct AlbumPage {
         for slot in album.slots { html += item(slot) }
         html += "</ol>\n"
         html += "<footer>Archived with imgur-archive"
+        // The address it came from, as text: the pages link only to files beside them.
         if let source = album.sourceURL {
-            html += " · <a href=\"\(HTMLText.attribute(source))\" rel=\"noreferrer noopener\">on Imgur</a>"
+            html += " from <span class=\"source\">\(HTMLText.escape(source))</span>"
         }
         html += "</footer>\n</main>\n</body>\n</html>\n"
         return html
