@@ -99,6 +99,7 @@ final class Committer: @unchecked Sendable {
             tally.cancelled += 1
         case .fatal(let error, let code):
             fatal.withLock { $0 = $0 ?? (error, code) }
+            tally.failed += 1
             reporter.album(.failed, id.rawValue, "\(error)")
         }
     }
@@ -110,6 +111,7 @@ final class Committer: @unchecked Sendable {
             return true
         } catch {
             fatal.withLock { $0 = $0 ?? (error, .failure) }
+            tally.failed += 1
             reporter.album(.failed, entry.id.rawValue, "\(error)")
             return false
         }
