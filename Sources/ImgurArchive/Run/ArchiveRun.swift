@@ -9,6 +9,9 @@ struct ArchiveRun {
     let reporter: Reporter
     /// `imgur-archive user NAME`: the account to archive instead of arguments or links.txt.
     var account: String? = nil
+    /// Set by `verify --repair`, which already holds the storage directory's lock (and keeps it
+    /// from its checks through the repair, so no other run can slip in between).
+    var lockHeld = false
 
     /// Runs, reporting every problem; returns the exit status.
     func run() async -> ExitCode {
@@ -40,7 +43,7 @@ struct ArchiveRun {
         } catch {
             throw .configuration("IMGUR_API_BASE: \(error)")
         }
-        let lock = try RunLock.acquire(layout.lock, wait: options.wait) {
+        let lock = lockHeld ? nil : try RunLock.acquire(layout.lock, wait: options.wait) {
             reporter.note("waiting for another imgur-archive run to finish with \(layout.root)")
         }
         defer { withExtendedLifetime(lock) {} }

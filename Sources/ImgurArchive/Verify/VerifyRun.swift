@@ -23,14 +23,11 @@ struct VerifyRun {
             guard let id = ImgurID(text) else { throw .usage("not a valid Imgur id (5 to 7 letters or digits): \(text)") }
             requested.append(id)
         }
-        var checks: [AlbumCheck]
-        do {
-            // Held while checking: a run writing the archive meanwhile would show half-written albums.
-            let lock = try RunLock.acquire(layout.lock, wait: false)
-            defer { withExtendedLifetime(lock) {} }
-            let targets = try targets(requested, layout: layout)
-            checks = await verify(targets, layout: layout)
-        }
+        // Held while checking (a run writing the archive meanwhile would show half-written albums)
+        // and through the repair.
+        let lock = try RunLock.acquire(layout.lock, wait: false)
+        defer { withExtendedLifetime(lock) {} }
+        var checks = await verify(try targets(requested, layout: layout), layout: layout)
         let damaged = checks.filter { !$0.problems.isEmpty }
         if options.repair, damaged.contains(where: { $0.problems.contains(where: \.isRepairable) }) {
             let repaired = try await repair(damaged, layout: layout)
@@ -128,7 +125,7 @@ struct VerifyRun {
             archiveOptions.animated = format
             archiveOptions.jobs = options.jobs
             archiveOptions.verbosity = options.verbosity
-            let status = await ArchiveRun(options: archiveOptions, context: context, reporter: reporter).run()
+            let status = await ArchiveRun(options: archiveOptions, context: context, reporter: reporter, lockHeld: true).run()
             if status == .configuration || status == .usage { throw .configuration("repair could not run (status \(status.rawValue))") }
         }
         return damaged.map { ($0.id, (nil, $0.kind)) }
