@@ -98,7 +98,8 @@ final class CatalogFile {
             try file.sync()
         } catch {
             failure = error
-            undoAppend()
+            // Best effort: if even the undo fails, the next run's `open` finds a torn last line.
+            try? closeAfterLastEntry()
             throw error
         }
         closingOffset += Int64(bytes.count - 3)
@@ -107,13 +108,17 @@ final class CatalogFile {
         halfDone[entry.id.rawValue] = entry.status == .metadataOnly || entry.status == .mediaOnly ? entry.status : nil
     }
 
-    /// Puts the closing brace back after the last complete entry and cuts what follows (best effort:
-    /// if even this fails, the next run's `open` finds a torn last line and repairs it).
-    private func undoAppend() {
-        let closing = Data((entryCount == 0 ? "}\n" : "\n}\n").utf8)
-        try? file.write(closing, at: closingOffset)
-        try? file.truncate(to: closingOffset + Int64(closing.count))
-        try? file.sync()
+    /// Writes the closing brace right after the last complete entry, cuts the file there, flushes.
+    private func closeAfterLastEntry() throws(ArchiveError) {
+        let closing = Self.closing(afterEntries: entryCount)
+        try file.write(closing, at: closingOffset)
+        try file.truncate(to: closingOffset + Int64(closing.count))
+        try file.sync()
+    }
+
+    /// What ends the file: `}` alone in an empty catalog, else on its own line after the last entry.
+    private static func closing(afterEntries count: Int) -> Data {
+        Data((count == 0 ? "}\n" : "\n}\n").utf8)
     }
 
     /// Every entry of the catalog at `path`, in file order, each id once (its newest value),
@@ -158,7 +163,7 @@ final class CatalogFile {
                 written += 1
                 return true
             }
-            try output.write(Data((written == 0 ? "}\n" : "\n}\n").utf8))
+            try output.write(Self.closing(afterEntries: written))
             try output.sync()
             try output.close()
             try FileSystem.moveIntoPlace(temporary, path)
@@ -188,7 +193,6 @@ final class CatalogFile {
     /// Cuts everything after the last complete entry and closes the object again. The cut bytes are
     /// kept in `scraping_logs.json.torn-<time>` so that a wrong diagnosis can never lose anything.
     private func repairTail(fileLength: Int64, problemLine: Int?, now: Date) throws(ArchiveError) {
-        let closing = Data((entryCount == 0 ? "}\n" : "\n}\n").utf8)
         let cutLength = fileLength - closingOffset
         var note = "repaired a torn end of \(path)"
         if let problemLine { note += " (from line \(problemLine))" }
@@ -202,9 +206,7 @@ final class CatalogFile {
                 note += "; the \(cut.count) bytes cut off are in \(aside)"
             }
         }
-        try file.write(closing, at: closingOffset)
-        try file.truncate(to: closingOffset + Int64(closing.count))
-        try file.sync()
+        try closeAfterLastEntry()
         repairNote = note
     }
 

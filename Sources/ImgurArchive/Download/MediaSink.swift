@@ -69,7 +69,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
             // runs to the end, and has a known total, the one the first answer gave where it gave one.
             guard resume.offset > 0, let range = ContentRange(head.headers["content-range"]),
                 range.start == resume.offset, let total = range.total, range.end == total - 1,
-                resume.length.map({ $0 == total }) ?? true
+                resume.isSameFile(total: total)
             else {
                 throw ArchiveError.resumeMismatch(
                     url: url, reason: "the partial content is not the rest of the file from byte \(resume.offset)")
@@ -119,7 +119,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
             return .unavailable(UnavailableMedia(reason: .missing, httpStatus: status, url: url, seenAt: now))
         case .rangeNotSatisfiable(let total):
             // The partial file may already hold every byte (a crash after the last write).
-            guard let total, total == resume.offset, resume.length.map({ $0 == total }) ?? true else {
+            guard let total, total == resume.offset, resume.isSameFile(total: total) else {
                 discardPartial()
                 throw ArchiveError.resumeMismatch(url: url, reason: "the server refused the range; starting over")
             }

@@ -58,4 +58,9 @@ struct ResumePoint: Sendable {
     var firstBytes: [UInt8]
 
     static let fresh = ResumePoint(offset: 0, hasher: SHA256(), validator: nil, length: nil, firstBytes: [])
+
+    /// Whether a server's total length fits the file this point continues (unknown counts as yes).
+    func isSameFile(total: Int64) -> Bool {
+        length.map { $0 == total } ?? true
+    }
 }
