@@ -33,17 +33,14 @@ import Testing
                 outcome: .stored(
                     StoredMedia(
                         fileName: "Img0001.jpg", bytes: 10, sha256: sha, detectedType: "image/jpeg",
-                        url: "https://i.imgur.com/Img0001.jpg")),
-                fileName: "Img0001.jpg"),
+                        url: "https://i.imgur.com/Img0001.jpg"))),
             AlbumDocuments.Slot(
                 image: album.images[1],
                 outcome: .unavailable(
-                    UnavailableMedia(reason: .removed, httpStatus: 302, url: "https://i.imgur.com/Img0002.png", seenAt: seenAt)),
-                fileName: "Img0002.png"),
+                    UnavailableMedia(reason: .removed, httpStatus: 302, url: "https://i.imgur.com/Img0002.png", seenAt: seenAt))),
             AlbumDocuments.Slot(
                 image: album.images[2],
-                outcome: .unavailable(UnavailableMedia(reason: .noLink, httpStatus: nil, url: nil, seenAt: seenAt)),
-                fileName: nil),
+                outcome: .unavailable(UnavailableMedia(reason: .noLink, httpStatus: nil, url: nil, seenAt: seenAt))),
         ]
     }
 
@@ -201,8 +198,7 @@ import Testing
                 outcome: .stored(
                     StoredMedia(
                         fileName: "\(image.id).png", bytes: 3, sha256: Self.sha, detectedType: nil,
-                        url: "https://i.imgur.com/\(image.id).png")),
-                fileName: "\(image.id).png")
+                        url: "https://i.imgur.com/\(image.id).png")))
         }
         let documents = AlbumDocuments(
             id: album.id, kind: "album", title: nil, description: nil, datetime: nil, raw: album.raw, slots: slots,

@@ -94,7 +94,7 @@ struct AlbumArchiver: Sendable {
             let name = StorageLayout.mediaFileName(image.id, source.fileExtension)
             if jobs[name] == nil {
                 let apiSize = source.isMP4Alternative ? image.mp4Size : image.size
-                jobs[name] = MediaJob(album: id, media: image.id, source: source, fileName: name, apiSize: apiSize)
+                jobs[name] = MediaJob(album: id, source: source, fileName: name, apiSize: apiSize)
                 order.append(name)
             }
             return name
@@ -105,8 +105,7 @@ struct AlbumArchiver: Sendable {
             AlbumDocuments.Slot(
                 image: image,
                 outcome: file.flatMap { fetched.outcomes[$0] }
-                    ?? .unavailable(UnavailableMedia(reason: .noLink, httpStatus: nil, url: nil, seenAt: seenAt)),
-                fileName: file)
+                    ?? .unavailable(UnavailableMedia(reason: .noLink, httpStatus: nil, url: nil, seenAt: seenAt)))
         }
         let archivedAt = now()
         let documents = AlbumDocuments(

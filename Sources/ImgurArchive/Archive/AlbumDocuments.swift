@@ -14,8 +14,6 @@ struct AlbumDocuments {
     struct Slot {
         let image: Image
         let outcome: MediaOutcome
-        /// The file the media went to (or would have gone to).
-        let fileName: String?
     }
 
     let metadata: JSONValue

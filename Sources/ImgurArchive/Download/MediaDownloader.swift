@@ -73,16 +73,17 @@ struct MediaDownloader: Sendable {
             FileSystem.remove(statePath)
             return .fresh
         }
-        var point = try remembered.flatMap { $0.offset == size ? $0 : nil } ?? Self.hashPrefix(of: partial, length: size)
+        var point = try remembered.flatMap { $0.offset == size ? $0 : nil } ?? Self.hashPrefix(of: partial)
         point.validator = validator
         point.length = state.length
         return point
     }
 
     /// Hashes what a previous run left in a partial file, so the digest still covers the whole file.
-    static func hashPrefix(of path: String, length: Int64) throws -> ResumePoint {
+    /// The offset is the bytes hashed, so the two always agree.
+    static func hashPrefix(of path: String) throws -> ResumePoint {
         let result = try SHA256.hashFile(atPath: path)
         return ResumePoint(
-            offset: length, hasher: result.hasher, validator: nil, length: nil, firstBytes: result.firstBytes)
+            offset: result.bytes, hasher: result.hasher, validator: nil, length: nil, firstBytes: result.firstBytes)
     }
 }

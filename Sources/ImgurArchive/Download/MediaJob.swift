@@ -4,7 +4,6 @@ import ImgurAPI
 /// One media file to fetch into an album folder.
 struct MediaJob: Sendable {
     let album: ImgurID
-    let media: ImgurID
     let source: MediaSource
     /// `<mediaID>.<ext>`, built from validated parts only.
     let fileName: String

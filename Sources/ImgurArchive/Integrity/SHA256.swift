@@ -127,7 +127,9 @@ public struct SHA256: Sendable {
             let n = read(fd, buffer, size)
             if n > 0 {
                 let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
-                if firstBytes.count < 16 { firstBytes.append(contentsOf: chunk.prefix(16 - firstBytes.count)) }
+                if firstBytes.count < MediaSignature.prefixLength {
+                    firstBytes.append(contentsOf: chunk.prefix(MediaSignature.prefixLength - firstBytes.count))
+                }
                 hasher.update(chunk)
                 total += Int64(n)
                 onChunk(n)

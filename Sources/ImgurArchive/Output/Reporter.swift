@@ -127,7 +127,7 @@ final class Reporter: Sendable {
     }
 
     private func startTicking() {
-        guard let tick, console.liveStatus, verbosity > .quiet else { return }
+        guard let tick, showsStatus else { return }
         ticker.withLock { timer in
             guard timer == nil else { return }
             let source = DispatchSource.makeTimerSource(queue: .global())
@@ -145,18 +145,23 @@ final class Reporter: Sendable {
         }
     }
 
+    /// Counted for the status line only: nothing to do without one (cron), on the per-chunk path.
     func fileDone() {
+        guard showsStatus else { return }
         status.withLock { $0.files += 1 }
         redraw(force: false)
     }
 
     func bytesReceived(_ count: Int) {
+        guard showsStatus else { return }
         status.withLock { $0.bytes += Int64(count) }
         redraw(force: false)
     }
 
+    private var showsStatus: Bool { console.liveStatus && verbosity > .quiet }
+
     private func redraw(force: Bool) {
-        guard console.liveStatus, verbosity > .quiet else { return }
+        guard showsStatus else { return }
         let now = clock()
         let line: String? = status.withLock { state in
             guard force || now - state.lastDraw >= 0.2 else { return nil }

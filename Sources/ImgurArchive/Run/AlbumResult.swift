@@ -13,7 +13,7 @@ enum AlbumResult: Sendable {
     case deferred(String)
     case cancelled
     /// Nothing else can succeed either (bad client id, disk full): the run stops.
-    case fatal(ArchiveError, ExitCode)
+    case fatal(ArchiveError)
 }
 
 /// Counts for the summary and the exit status.

@@ -68,9 +68,9 @@ struct ArchiveRun {
         if reporter.verbosity > .quiet || final.exitCode != .success || interrupted {
             reporter.summary(final.summary(seconds: reporter.elapsed))
         }
-        if let (error, code) = committer.fatalError {
+        if let error = committer.fatalError {
             reporter.error("\(error)")
-            return code
+            return error.exitCode
         }
         return interrupted ? .interrupted : final.exitCode
     }
@@ -251,7 +251,7 @@ struct ArchiveRun {
                 return .unavailable(
                     CatalogEntry(id: item.id, status: .unavailable, recordedAt: context.now(), reason: error.description))
             case .invalidClientID:
-                return .fatal(.configuration(error.description), .configuration)
+                return .fatal(.configuration(error.description))
             case .rateLimited(_, _, let resetAt):
                 budget.block("Imgur answered 429 Too Many Requests", resetAt: resetAt)
                 return .deferred(error.description)
@@ -259,7 +259,7 @@ struct ArchiveRun {
                 return .failed(error.description, temporary: error.isTransient)
             }
         } catch let error as ArchiveError {
-            if case .write = error { return .fatal(error, .failure) }
+            if case .write = error { return .fatal(error) }
             return .failed(error.description, temporary: error.isTransient)
         } catch is CancellationError {
             return .cancelled

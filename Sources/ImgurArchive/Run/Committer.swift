@@ -19,7 +19,7 @@ final class Committer: @unchecked Sendable {
     private var pending: [Int: (ImgurID, AlbumResult)] = [:]
     private var next = 0
     private var tally: Tally
-    private let fatal = Mutex<(ArchiveError, ExitCode)?>(nil)
+    private let fatal = Mutex<ArchiveError?>(nil)
 
     init(catalog: sending CatalogFile, reporter: Reporter, tally: Tally) {
         self.catalog = catalog
@@ -38,7 +38,7 @@ final class Committer: @unchecked Sendable {
     }
 
     /// The error that stops the run, as soon as one album met it.
-    var fatalError: (ArchiveError, ExitCode)? { fatal.withLock { $0 } }
+    var fatalError: ArchiveError? { fatal.withLock { $0 } }
 
     func record(deferred count: Int) {
         queue.async { [self] in tally.deferred += count }
@@ -97,8 +97,8 @@ final class Committer: @unchecked Sendable {
             reporter.album(.deferred, id.rawValue, reason)
         case .cancelled:
             tally.cancelled += 1
-        case .fatal(let error, let code):
-            fatal.withLock { $0 = $0 ?? (error, code) }
+        case .fatal(let error):
+            fatal.withLock { $0 = $0 ?? error }
             tally.failed += 1
             reporter.album(.failed, id.rawValue, "\(error)")
         }
@@ -110,7 +110,7 @@ final class Committer: @unchecked Sendable {
             try catalog.append(entry)
             return true
         } catch {
-            fatal.withLock { $0 = $0 ?? (error, .failure) }
+            fatal.withLock { $0 = $0 ?? error }
             tally.failed += 1
             reporter.album(.failed, entry.id.rawValue, "\(error)")
             return false
