@@ -1,38 +1,67 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The targets depend one way, top to bottom (docs/design.md, "Modules"): a cycle does not build.
 let package = Package(
     name: "imgur-archive",
     products: [
         .executable(name: "imgur-archive", targets: ["imgur-archive"]),
-        .library(name: "ImgurArchive", targets: ["ImgurArchive"]),
         .library(name: "ImgurAPI", targets: ["ImgurAPI"]),
     ],
     // The design card says "packages: none": the toolchain is the whole dependency set.
     dependencies: [],
     targets: [
-        // MARK: Libraries
+        // MARK: Foundations
 
-        /// The URLSession-based Imgur API client: transport, models, identifiers.
-        .target(name: "ImgurAPI"),
         /// SHA-256 in C (portable, plus SHA-NI where the CPU has it), hashed while media stream in.
         .target(name: "CSHA256"),
-        /// The archiver: command line, storage layout, catalog, download engine, output.
-        .target(name: "ImgurArchive", dependencies: ["ImgurAPI", "CSHA256"]),
+        /// JSON values that keep what was sent, a deterministic writer, a syntax checker.
+        .target(name: "ExactJSON"),
+        /// Files that survive crashes: atomic writes with explicit modes, the append log, the run
+        /// lock, streaming SHA-256.
+        .target(name: "DurableFiles", dependencies: ["CSHA256", "ExactJSON"]),
+        /// HTTP over URLSession: the transport seam, request bodies, retries.
+        .target(name: "HTTPCore", dependencies: ["DurableFiles"]),
 
-        // MARK: Executable
+        // MARK: Imgur and the archive
 
-        .executableTarget(name: "imgur-archive", dependencies: ["ImgurArchive"]),
+        /// The Imgur API as clients see it: endpoints, answers, errors, ids, auth.
+        .target(name: "ImgurAPI", dependencies: ["ExactJSON", "HTTPCore"]),
+        /// The storage directory as data: album folders, the catalog, the media-type table.
+        .target(name: "ArchiveFormat", dependencies: ["DurableFiles", "ExactJSON", "ImgurAPI"]),
+        /// What every long run shares: the rate-limit budget, the work window, in-order commits, events.
+        .target(name: "Jobs", dependencies: ["HTTPCore", "ImgurAPI"]),
+        /// The read side: download, archive, accounts, verify, the offline viewer.
+        .target(name: "Archiver", dependencies: ["ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs"]),
+
+        // MARK: Command line
+
+        /// Options, commands, the session, output.
+        .target(
+            name: "ImgurArchiveCLI",
+            dependencies: ["Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs"]),
+        .executableTarget(name: "imgur-archive", dependencies: ["ImgurArchiveCLI"]),
 
         // MARK: Tests
 
-        /// A real HTTP/1.1 server on 127.0.0.1:0 that the test suites share.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        /// A real HTTP/1.1 server on 127.0.0.1:0 that answers like Imgur, and test helpers.
+        .target(name: "TestSupport", dependencies: ["ExactJSON", "HTTPCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "ImgurAPITests", dependencies: ["ImgurAPI", "TestSupport"]),
+        .testTarget(name: "ExactJSONTests", dependencies: ["ExactJSON"]),
+        .testTarget(name: "DurableFilesTests", dependencies: ["CSHA256", "DurableFiles", "ExactJSON", "TestSupport"]),
+        .testTarget(name: "HTTPCoreTests", dependencies: ["HTTPCore", "TestSupport"]),
+        .testTarget(name: "ImgurAPITests", dependencies: ["ImgurAPI", "ExactJSON", "HTTPCore", "TestSupport"]),
+        .testTarget(name: "ArchiveFormatTests", dependencies: ["ArchiveFormat", "DurableFiles", "ExactJSON", "ImgurAPI", "TestSupport"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImgurAPI", "HTTPCore"]),
         .testTarget(
-            name: "ImgurArchiveTests",
-            dependencies: ["ImgurArchive", "ImgurAPI", "CSHA256", "TestSupport", "imgur-archive"]
-        ),
+            name: "ArchiverTests",
+            dependencies: ["Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs", "TestSupport"]),
+        .testTarget(
+            name: "ImgurArchiveCLITests",
+            dependencies: ["ImgurArchiveCLI", "Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs", "TestSupport"]),
+        /// The built binary, run as a user runs it: the only tests that need the executable.
+        .testTarget(
+            name: "BinaryTests",
+            dependencies: ["imgur-archive", "ImgurArchiveCLI", "ArchiveFormat", "DurableFiles", "ExactJSON", "TestSupport"]),
     ]
 )

@@ -1,22 +1,13 @@
 import Foundation
+import HTTPCore
 
-/// Everything that can go wrong between us and Imgur, in words a user can act on.
+/// What Imgur's answers can mean when they are not what was asked for, in words a user can act on.
+/// (Failures on the way there and back are `HTTPError`s.)
 public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
     // MARK: Configuration
 
     /// `IMGUR_API_BASE` is not an http(s) URL, or is plain http to a host that is not loopback.
     case invalidBaseURL(String, reason: String)
-
-    // MARK: Transport
-
-    /// The connection failed or broke (`code` is the `URLError` code).
-    case connectionFailed(url: String, code: Int, reason: String)
-    /// No byte for the idle timeout (`idle`), or the whole request took longer than its deadline.
-    case timedOut(url: String, seconds: TimeInterval, idle: Bool)
-    case tooManyRedirects(url: String, limit: Int)
-    case bodyTooLarge(url: String, limit: Int)
-    /// The body ended before `Content-Length` bytes arrived.
-    case incompleteBody(url: String, expected: Int64, received: Int64)
 
     // MARK: API answers
 
@@ -24,7 +15,10 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound(resource: String, message: String?)
     /// 403 "Invalid client_id" or a malformed Authorization header.
     case invalidClientID(message: String?)
-    /// 401 or another 403: not allowed to see this.
+    /// 401, or 403 "The access token provided is invalid": the login's access token expired or was
+    /// revoked (the client refreshes it once and tries again).
+    case invalidAccessToken(status: Int, message: String?)
+    /// Another 403: not allowed to see this.
     case forbidden(status: Int, message: String?)
     /// 429: a rate limit was hit. `retryAfter` in seconds when the server said, `resetAt` from
     /// `X-RateLimit-UserReset`.
@@ -43,13 +37,13 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Whether trying again later may succeed.
     public var isTransient: Bool {
         switch self {
-        case .connectionFailed, .timedOut, .incompleteBody, .rateLimited, .overCapacity, .serverError:
+        case .rateLimited, .overCapacity, .serverError:
             return true
         case .notJSON(let status, _, _):
             // Varnish and CDN error pages arrive as HTML with a 5xx status.
             return status >= 500 || status == 429
-        case .invalidBaseURL, .tooManyRedirects, .bodyTooLarge, .notFound, .invalidClientID, .forbidden,
-            .unexpectedStatus, .malformedResponse:
+        case .invalidBaseURL, .notFound, .invalidClientID, .invalidAccessToken, .forbidden, .unexpectedStatus,
+            .malformedResponse:
             return false
         }
     }
@@ -71,27 +65,17 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidBaseURL(let url, let reason):
             return "invalid API base URL \(url): \(reason)"
-        case .connectionFailed(let url, _, let reason):
-            return "connection to \(Self.hostOf(url)) failed: \(reason)"
-        case .timedOut(let url, let seconds, let idle):
-            return idle
-                ? "no data from \(Self.hostOf(url)) for \(Self.seconds(seconds))"
-                : "request to \(Self.hostOf(url)) took longer than \(Self.seconds(seconds))"
-        case .tooManyRedirects(let url, let limit):
-            return "more than \(limit) redirects from \(url)"
-        case .bodyTooLarge(let url, let limit):
-            return "answer from \(url) is larger than \(limit) bytes"
-        case .incompleteBody(let url, let expected, let received):
-            return "transfer of \(url) ended after \(received) of \(expected) bytes"
         case .notFound(let resource, _):
             return "\(resource) not found on Imgur (HTTP 404)"
         case .invalidClientID(let message):
             return "Imgur refused the client id (HTTP 403\(Self.quoted(message))); check IMGUR_CLIENT_ID or api_secrets.json"
+        case .invalidAccessToken(let status, let message):
+            return "Imgur refused the login's access token (HTTP \(status)\(Self.quoted(message)))"
         case .forbidden(let status, let message):
             return "Imgur refused access (HTTP \(status)\(Self.quoted(message)))"
         case .rateLimited(let message, let retryAfter, let resetAt):
             var text = "rate limited by Imgur (HTTP 429\(Self.quoted(message)))"
-            if let retryAfter { text += ", retry after \(Self.seconds(retryAfter))" }
+            if let retryAfter { text += ", retry after \(HTTPError.seconds(retryAfter))" }
             if let resetAt { text += ", limit resets at \(Self.timestamp(resetAt))" }
             return text
         case .overCapacity(let message, _):
@@ -107,20 +91,23 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    private static func hostOf(_ url: String) -> String {
-        URL(string: url)?.host ?? url
-    }
-
     private static func quoted(_ message: String?) -> String {
         guard let message, !message.isEmpty else { return "" }
         return ": \(message)"
     }
 
-    static func seconds(_ value: TimeInterval) -> String {
-        value.rounded() == value || value >= 10 ? "\(Int(value.rounded()))s" : String(format: "%.1fs", value)
-    }
-
     static func timestamp(_ date: Date) -> String {
         ISO8601DateFormatter().string(from: date)
+    }
+}
+
+extension ImgurAPIError: RetryableError {
+    /// A 429 or an "over capacity" 403 is Imgur refusing the request before acting on it: even an
+    /// upload may be sent again after one (docs/imgur-api.md §12).
+    public var provesRequestNotProcessed: Bool {
+        switch self {
+        case .rateLimited, .overCapacity: true
+        default: false
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
-import ImgurArchive
+import ImgurArchiveCLI
+
 
 // Everything happens in the library; this file only hands it the process.
 let run = Task { await ImgurArchiveTool.run(Array(CommandLine.arguments.dropFirst()), context: .process()) }

@@ -1,6 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
+@testable import ExactJSON
+@testable import HTTPCore
 @testable import ImgurAPI
 
 /// Status first, then the body: every answer shape of `imgur-api.md` §6.
@@ -165,10 +168,17 @@ import Testing
         #expect(failure.retryAfter == 600)
     }
 
-    @Test func otherForbidden() throws {
+    @Test func aRejectedAccessToken() throws {
         let body = #"{"data":{"error":"The access token provided is invalid.","request":"\/3\/account\/me","method":"GET"},"success":false,"status":403}"#
         let failure = try error(response(403, body))
-        #expect(failure == .forbidden(status: 403, message: "The access token provided is invalid."))
+        #expect(failure == .invalidAccessToken(status: 403, message: "The access token provided is invalid."))
+        #expect(!failure.isTransient)
+    }
+
+    @Test func otherForbidden() throws {
+        let body = #"{"data":{"error":"Permission denied","request":"\/3\/album\/q6i58","method":"GET"},"success":false,"status":403}"#
+        let failure = try error(response(403, body))
+        #expect(failure == .forbidden(status: 403, message: "Permission denied"))
         #expect(!failure.isTransient)
     }
 

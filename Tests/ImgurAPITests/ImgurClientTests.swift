@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import TestSupport
 
+@testable import ExactJSON
+@testable import HTTPCore
 @testable import ImgurAPI
 
 /// `ImgurClient` end to end: real transport, fake Imgur on loopback.
@@ -9,7 +11,7 @@ import TestSupport
 struct ImgurClientTests {
     private func client(
         _ fake: FakeImgur, clientID: String = FakeImgur.clientID, policy: RetryPolicy = .immediate,
-        events: Shared<[RetryEvent]>? = nil, limits: Shared<[RateLimitStatus]>? = nil
+        events: Locked<[RetryEvent]>? = nil, limits: Locked<[RateLimitStatus]>? = nil
     ) throws -> ImgurClient {
         let configuration = try APIConfiguration(baseURL: fake.apiBase, clientID: clientID, idleTimeout: 5, deadline: 20)
         return ImgurClient(
@@ -34,7 +36,7 @@ struct ImgurClientTests {
         defer { fake.stop() }
         fake.setStyle(style)
         fake.add(FakeAlbum(id: "q6i58", title: "Trip / 2024", media: Self.media))
-        let limits = Shared<[RateLimitStatus]>([])
+        let limits = Locked<[RateLimitStatus]>([])
         let album = try await client(fake, limits: limits).album(id("q6i58"))
         #expect(album.id.rawValue == "q6i58")
         #expect(album.title == "Trip / 2024")
@@ -86,13 +88,13 @@ struct ImgurClientTests {
         #expect(image.id.rawValue == "AbCdEfG")
         #expect(image.title == "solo")
         #expect(image.type == "image/png")
-        #expect(image.mediaSource(animated: .gif)?.fileExtension == "png")
+        #expect(image.link?.pathExtension == "png")
     }
 
     @Test func missingAlbumIsNotFoundAndNotRetried() async throws {
         let fake = try FakeImgur()
         defer { fake.stop() }
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let client = try client(fake, events: events)
         await #expect(throws: ImgurAPIError.notFound(
             resource: "album q6i58", message: "Unable to find an album with the id, q6i58")) {
@@ -121,7 +123,7 @@ struct ImgurClientTests {
             "/3/album/q6i58",
             .html("<html><head><title>503 client read error</title></head></html>", status: 503),
             FakeImgur.apiError(500, "Could not complete request", request: "/3/album/q6i58"))
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let album = try await client(fake, events: events).album(id("q6i58"))
         #expect(album.images.count == 3)
         #expect(fake.requests("/3/").count == 3)

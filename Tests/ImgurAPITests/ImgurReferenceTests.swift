@@ -1,5 +1,8 @@
+import TestSupport
 import Testing
 
+@testable import ExactJSON
+@testable import HTTPCore
 @testable import ImgurAPI
 
 /// Every input form of `imgur-api.md` §7, and the ones we must refuse.

@@ -1,6 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
+@testable import ExactJSON
+@testable import HTTPCore
 @testable import ImgurAPI
 
 @Suite struct ModelTests {

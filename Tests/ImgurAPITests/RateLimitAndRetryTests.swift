@@ -2,6 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import ExactJSON
+@testable import HTTPCore
 @testable import ImgurAPI
 
 @Suite struct RateLimitStatusTests {
@@ -142,9 +144,9 @@ struct FakeFailure: RetryableError, Equatable {
     static let fast = RetryPolicy(maxAttempts: 3, baseDelay: 0, maxDelay: 0, maxServerDelay: 1, jitter: 0)
 
     @Test func returnsAtOnceOnSuccess() async throws {
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let retrier = Retrier(policy: Self.fast) { event in events.withLock { $0.append(event) } }
-        let calls = Shared(0)
+        let calls = Locked(0)
         let value = try await retrier.run("album q6i58") {
             calls.withLock { $0 += 1 }
             return 42
@@ -155,9 +157,9 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func retriesTransientErrorsUntilSuccess() async throws {
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let retrier = Retrier(policy: Self.fast) { event in events.withLock { $0.append(event) } }
-        let calls = Shared(0)
+        let calls = Locked(0)
         let failure = ImgurAPIError.serverError(status: 502, message: "Bad Gateway", retryAfter: nil)
         let value = try await retrier.run("album q6i58") { () async throws -> String in
             let call = calls.withLock { count -> Int in
@@ -176,10 +178,10 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func givesUpAfterMaxAttempts() async throws {
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let retrier = Retrier(policy: Self.fast) { event in events.withLock { $0.append(event) } }
-        let calls = Shared(0)
-        let failure = ImgurAPIError.connectionFailed(url: "https://api.imgur.com/3/album/q6i58", code: -1005, reason: "lost")
+        let calls = Locked(0)
+        let failure = HTTPError.connectionFailed(url: "https://api.imgur.com/3/album/q6i58", code: -1005, reason: "lost")
         await #expect(throws: failure) {
             try await retrier.run("album q6i58") { () async throws -> Int in
                 calls.withLock { $0 += 1 }
@@ -191,7 +193,7 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func immediatePolicyMakesFiveAttempts() async throws {
-        let calls = Shared(0)
+        let calls = Locked(0)
         await #expect(throws: FakeFailure(isTransient: true)) {
             try await Retrier(policy: .immediate).run("x") { () async throws -> Int in
                 calls.withLock { $0 += 1 }
@@ -202,7 +204,7 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func singleAttemptPolicyNeverRetries() async throws {
-        let calls = Shared(0)
+        let calls = Locked(0)
         let policy = RetryPolicy(maxAttempts: 1, baseDelay: 0, maxDelay: 0, jitter: 0)
         await #expect(throws: FakeFailure(isTransient: true)) {
             try await Retrier(policy: policy).run("x") { () async throws -> Int in
@@ -226,8 +228,8 @@ struct FakeFailure: RetryableError, Equatable {
     @Test(arguments: 0..<permanent.count)
     func doesNotRetryPermanentErrors(index: Int) async {
         let failure = Self.permanent[index]
-        let calls = Shared(0)
-        let events = Shared(0)
+        let calls = Locked(0)
+        let events = Locked(0)
         let retrier = Retrier(policy: Self.fast) { _ in events.withLock { $0 += 1 } }
         do {
             _ = try await retrier.run("x") { () async throws -> Int in
@@ -243,7 +245,7 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func serverAskedWaitBeyondTheCapFailsAtOnce() async {
-        let calls = Shared(0)
+        let calls = Locked(0)
         let failure = ImgurAPIError.rateLimited(message: nil, retryAfter: 3600, resetAt: nil)
         await #expect(throws: failure) {
             try await Retrier(policy: Self.fast).run("x") { () async throws -> Int in
@@ -255,9 +257,9 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func serverAskedWaitWithinTheCapIsUsed() async throws {
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let retrier = Retrier(policy: Self.fast) { event in events.withLock { $0.append(event) } }
-        let calls = Shared(0)
+        let calls = Locked(0)
         let failure = FakeFailure(isTransient: true, retryAfter: 0.02)
         let start = ContinuousClock.now
         let value = try await retrier.run("x") { () async throws -> Int in
@@ -274,10 +276,10 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func progressResetsTheCount() async throws {
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let retrier = Retrier(policy: Self.fast) { event in events.withLock { $0.append(event) } }
-        let bytes = Shared<Int64>(0)
-        let calls = Shared(0)
+        let bytes = Locked<Int64>(0)
+        let calls = Locked(0)
         // Ten failures in a row, more than three attempts, but each one wrote more bytes.
         let value = try await retrier.run("q6i58/AbCdEfG.jpg", progress: { bytes.current }) { () async throws -> Int in
             let call = calls.withLock { count -> Int in
@@ -294,9 +296,9 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func stalledProgressStillGivesUp() async throws {
-        let bytes = Shared<Int64>(0)
-        let calls = Shared(0)
-        let events = Shared<[Int]>([])
+        let bytes = Locked<Int64>(0)
+        let calls = Locked(0)
+        let events = Locked<[Int]>([])
         let retrier = Retrier(policy: Self.fast) { event in events.withLock { $0.append(event.attempt) } }
         await #expect(throws: FakeFailure(isTransient: true)) {
             try await retrier.run("x", progress: { bytes.current }) { () async throws -> Int in
@@ -317,8 +319,8 @@ struct FakeFailure: RetryableError, Equatable {
 
     @Test func cancellationDuringTheWaitEndsTheRun() async throws {
         let policy = RetryPolicy(maxAttempts: 5, baseDelay: 30, maxDelay: 30, jitter: 0)
-        let retried = Shared(false)
-        let calls = Shared(0)
+        let retried = Locked(false)
+        let calls = Locked(0)
         let retrier = Retrier(policy: policy) { _ in retried.withLock { $0 = true } }
         let task = Task {
             try await retrier.run("x") { () async throws -> Int in
@@ -336,10 +338,10 @@ struct FakeFailure: RetryableError, Equatable {
     }
 
     @Test func retryEventReasonIsTheErrorDescription() async throws {
-        let events = Shared<[RetryEvent]>([])
+        let events = Locked<[RetryEvent]>([])
         let retrier = Retrier(policy: Self.fast) { event in events.withLock { $0.append(event) } }
-        let failure = ImgurAPIError.timedOut(url: "https://api.imgur.com/3/album/q6i58", seconds: 30, idle: true)
-        let calls = Shared(0)
+        let failure = HTTPError.timedOut(url: "https://api.imgur.com/3/album/q6i58", seconds: 30, idle: true)
+        let calls = Locked(0)
         _ = try await retrier.run("album q6i58") { () async throws -> Int in
             let call = calls.withLock { count -> Int in
                 count += 1

@@ -322,6 +322,16 @@ public struct FakeMedia: Sendable {
     }
 
     public var fileName: String { "\(id).\(ext)" }
+
+    /// Three media of an ordinary album: a large JPEG with a description, a small PNG without one,
+    /// an MP4 with a two-line description.
+    public static func sampleAlbum(_ prefix: String = "A") -> [FakeMedia] {
+        [
+            FakeMedia(id: "\(prefix)AAAAAA", ext: "jpg", size: 70_000, description: "first step"),
+            FakeMedia(id: "\(prefix)BBBBBB", ext: "png", size: 3_000),
+            FakeMedia(id: "\(prefix)CCCCCC", ext: "mp4", size: 250_000, description: "a video\nwith two lines"),
+        ]
+    }
     public var etag: String { "\"e-\(id)-\(data.count)\"" }
 
     func json(base: String) -> FakeJSON {

@@ -18,3 +18,8 @@ public final class Locked<Value: Sendable>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+extension Locked {
+    /// The value now.
+    public var current: Value { withLock { $0 } }
+}

@@ -1,4 +1,6 @@
+import ExactJSON
 import Foundation
+import HTTPCore
 
 /// Turns an HTTP answer from the v3 API into its `data`, or into the error it means.
 ///
@@ -46,6 +48,8 @@ enum APIAnswer {
         case 403 where lowered.contains("client_id") || lowered.contains("client id")
             || lowered.contains("clientid") || lowered.contains("malformed auth"):
             return .invalidClientID(message: message)
+        case 403 where lowered.contains("access token"):
+            return .invalidAccessToken(status: 403, message: message)
         case 403:
             return .forbidden(status: 403, message: message)
         case 429:

@@ -1,24 +1,35 @@
+import ExactJSON
 import Foundation
+import HTTPCore
 
-/// The v3 Imgur API, read-only, with a Client-ID.
+/// The v3 Imgur API (docs/imgur-api.md), with a client id and, where there is a login, an
+/// account's access token.
 ///
 /// One request per album: `/3/album/{id}` carries its images. Every answer's rate-limit headers go
-/// to `onRateLimit`; transient failures are retried by the `Retrier`.
+/// to `onRateLimit`; transient failures are retried by the `Retrier`, and a request that is not
+/// idempotent (a POST) only after failures that prove Imgur did not act on it.
 public struct ImgurClient: Sendable {
     public let configuration: APIConfiguration
     private let transport: any HTTPTransport
     private let retrier: Retrier
     private let onRateLimit: @Sendable (RateLimitStatus) -> Void
+    /// The login, when there is one: requests then carry `Authorization: Bearer`.
+    public let accessTokens: (any AccessTokenSource)?
 
     public init(
         configuration: APIConfiguration, transport: any HTTPTransport, retrier: Retrier = Retrier(),
+        accessTokens: (any AccessTokenSource)? = nil,
         onRateLimit: @escaping @Sendable (RateLimitStatus) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.transport = transport
         self.retrier = retrier
+        self.accessTokens = accessTokens
         self.onRateLimit = onRateLimit
     }
+
+    /// Whether requests go out as the logged-in account.
+    public var isLoggedIn: Bool { accessTokens != nil }
 
     /// `GET /3/album/{id}`; when its image list is shorter than `images_count`, one more call to
     /// `/3/album/{id}/images` fills it in.
@@ -79,19 +90,73 @@ public struct ImgurClient: Sendable {
 
     /// The `data` of `GET /3/<segments>`, retried while failures are transient.
     public func data(_ segments: [String], query: [URLQueryItem] = [], resource: String) async throws -> JSONValue {
+        try await send("GET", segments, query: query, resource: resource)
+    }
+
+    /// The `data` of `<method> /3/<segments>` with `body`.
+    /// - Parameters:
+    ///   - idempotent: whether sending the request twice does no harm (nil: by its method).
+    ///   - identity: `.anonymous` sends the client id even when logged in.
+    ///   - timeouts: idle timeout and deadline; uploads need long ones (the server may take a
+    ///     minute after the last byte; docs/urlsession-linux.md §7).
+    public func send(
+        _ method: String, _ segments: [String], query: [URLQueryItem] = [], body: HTTPBody? = nil,
+        idempotent: Bool? = nil, identity: RequestIdentity = .account, resource: String,
+        timeouts: (idle: TimeInterval, deadline: TimeInterval)? = nil
+    ) async throws -> JSONValue {
         var url = configuration.url(segments)
         if !query.isEmpty, var components = URLComponents(url: url, resolvingAgainstBaseURL: false) {
             components.queryItems = query
             url = components.url ?? url
         }
         let request = HTTPRequest(
-            url: url,
-            headers: ["Authorization": "Client-ID \(configuration.clientID)", "Accept": "application/json"],
-            idleTimeout: configuration.idleTimeout, deadline: configuration.deadline, maxRedirects: 3)
-        return try await retrier.run(resource) {
-            let response = try await transport.fetch(request)
-            if let limits = RateLimitStatus(headers: response.head.headers) { onRateLimit(limits) }
-            return try APIAnswer.data(of: response, resource: resource)
+            url: url, method: method, headers: ["Accept": "application/json"], body: body, idempotent: idempotent,
+            idleTimeout: timeouts?.idle ?? configuration.idleTimeout,
+            deadline: timeouts?.deadline ?? configuration.deadline, maxRedirects: 3)
+        return try await answer(request, identity: identity, resource: resource)
+    }
+
+    /// `POST /oauth2/token` (outside `/3`): refresh or PIN exchange. Costs no credits; never sent
+    /// with an access token. The answer has no envelope on success.
+    public func oauthToken(_ fields: [(String, String)]) async throws -> JSONValue {
+        let url = configuration.baseURL.appendingPathComponent("oauth2").appendingPathComponent("token")
+        let request = HTTPRequest(
+            url: url, method: "POST", headers: ["Accept": "application/json"], body: .form(fields),
+            idempotent: true, idleTimeout: configuration.idleTimeout, deadline: configuration.deadline, maxRedirects: 0)
+        return try await answer(request, identity: .anonymous, resource: "login")
+    }
+
+    /// Sends `request` with the identity's `Authorization`, retried as its idempotency allows; with
+    /// a login, an access token Imgur refuses is refreshed once and the request sent again.
+    private func answer(_ request: HTTPRequest, identity: RequestIdentity, resource: String) async throws -> JSONValue {
+        let tokens = identity == .account ? accessTokens : nil
+        var token = try await tokens?.accessToken()
+        var refreshed = false
+        while true {
+            var signed = request
+            signed.headers["Authorization"] = token.map { "Bearer \($0)" } ?? "Client-ID \(configuration.clientID)"
+            do {
+                return try await retrier.run(resource, repeatable: signed.isIdempotent) {
+                    let response = try await transport.fetch(signed)
+                    if let limits = RateLimitStatus(headers: response.head.headers) { onRateLimit(limits) }
+                    return try APIAnswer.data(of: response, resource: resource)
+                }
+            } catch let error as ImgurAPIError {
+                guard let tokens, let rejected = token, !refreshed, error.meansTokenRejected else { throw error }
+                token = try await tokens.refreshedToken(after: rejected)
+                refreshed = true
+            }
+        }
+    }
+}
+
+extension ImgurAPIError {
+    /// 401, or a 403 that names the access token: what an expired or revoked token gets.
+    var meansTokenRejected: Bool {
+        switch self {
+        case .invalidAccessToken: true
+        case .forbidden(let status, _): status == 401
+        default: false
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+import HTTPCore
 
-/// The `X-RateLimit-*` headers of one API answer.
+/// The `X-RateLimit-*` and `X-Post-Rate-Limit-*` headers of one API answer (docs/imgur-api.md §6, §12).
 public struct RateLimitStatus: Sendable, Equatable {
     public var clientLimit: Int64?
     public var clientRemaining: Int64?
@@ -10,11 +11,20 @@ public struct RateLimitStatus: Sendable, Equatable {
     public var userReset: Date?
     /// `X-RateLimit-ClientReset` (seen in 2025 answers) is a number of seconds.
     public var clientReset: Date?
+    /// POSTs allowed per hour and address (`X-Post-Rate-Limit-Limit`, 1,250 in captures).
+    public var postLimit: Int64?
+    public var postRemaining: Int64?
+    /// `X-Post-Rate-Limit-Reset` is a number of seconds from now, not a unix time.
+    public var postReset: Date?
 
     public init(
         clientLimit: Int64? = nil, clientRemaining: Int64? = nil, userLimit: Int64? = nil,
-        userRemaining: Int64? = nil, userReset: Date? = nil, clientReset: Date? = nil
+        userRemaining: Int64? = nil, userReset: Date? = nil, clientReset: Date? = nil, postLimit: Int64? = nil,
+        postRemaining: Int64? = nil, postReset: Date? = nil
     ) {
+        self.postLimit = postLimit
+        self.postRemaining = postRemaining
+        self.postReset = postReset
         self.clientLimit = clientLimit
         self.clientRemaining = clientRemaining
         self.userLimit = userLimit
@@ -38,7 +48,12 @@ public struct RateLimitStatus: Sendable, Equatable {
         userRemaining = number("x-ratelimit-userremaining")
         userReset = number("x-ratelimit-userreset").map { Date(timeIntervalSince1970: TimeInterval($0)) }
         clientReset = number("x-ratelimit-clientreset").map { now.addingTimeInterval(TimeInterval($0)) }
-        if clientLimit == nil, clientRemaining == nil, userLimit == nil, userRemaining == nil, userReset == nil {
+        postLimit = number("x-post-rate-limit-limit")
+        postRemaining = number("x-post-rate-limit-remaining")
+        postReset = number("x-post-rate-limit-reset").map { now.addingTimeInterval(TimeInterval($0)) }
+        if clientLimit == nil, clientRemaining == nil, userLimit == nil, userRemaining == nil, userReset == nil,
+            postLimit == nil, postRemaining == nil
+        {
             return nil
         }
     }

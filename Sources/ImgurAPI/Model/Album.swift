@@ -1,3 +1,4 @@
+import ExactJSON
 import Foundation
 
 /// An album as `/3/album/{id}` returns it, images included.

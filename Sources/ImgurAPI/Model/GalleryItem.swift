@@ -1,3 +1,5 @@
+import ExactJSON
+
 /// What `/3/gallery/{id}` and account listings return: an album or a single image.
 public enum GalleryItem: Sendable, Equatable {
     case album(Album)

@@ -1,3 +1,4 @@
+import ExactJSON
 import Foundation
 
 /// One media item (image or video) as the v3 API describes it.

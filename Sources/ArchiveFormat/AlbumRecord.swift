@@ -1,0 +1,213 @@
+import ExactJSON
+import Foundation
+import ImgurAPI
+
+/// What a folder holds: an album, or a single image kept like an album of one.
+public enum AlbumKind: String, Sendable, Equatable {
+    case album
+    case image
+}
+
+/// How complete an album is, in its metadata and in the catalog (docs/archive-format.md).
+public enum AlbumStatus: String, Sendable, Equatable {
+    /// Every media file is on disk and verified.
+    case complete
+    /// Every media file Imgur still serves is on disk; the rest were removed (listed as such).
+    case partial
+    /// `--metadata-only`: the documents are written, the media not downloaded yet.
+    case metadataOnly = "metadata-only"
+    /// `--media-only`: the media are downloaded, the documents not written yet (catalog only).
+    case mediaOnly = "media-only"
+    /// Imgur says the album does not exist (catalog only).
+    case unavailable
+
+    /// Whether a run fetching `scope` has nothing left to do for an album with this status.
+    public func isDone(for scope: ArchiveScope) -> Bool {
+        switch self {
+        case .complete, .partial, .unavailable: true
+        case .metadataOnly: scope == .metadataOnly
+        case .mediaOnly: scope == .mediaOnly
+        }
+    }
+}
+
+/// What of an album a run fetches.
+public enum ArchiveScope: String, Sendable, Equatable {
+    /// The three documents and every media file.
+    case everything
+    /// Only the documents (`--metadata-only`): no media downloaded.
+    case metadataOnly = "metadata-only"
+    /// Only the media files (`--media-only`): no documents written.
+    case mediaOnly = "media-only"
+}
+
+/// What became of one position's media.
+public enum MediaStatus: String, Sendable, Equatable {
+    /// Stored in the folder and verified.
+    case ok
+    /// Imgur redirected to `removed.png` or served its 503-byte placeholder.
+    case removed
+    /// HTTP 404 or 410.
+    case missing
+    /// The API gave no usable link.
+    case noLink = "no_link"
+    /// Left out by `--metadata-only`.
+    case notDownloaded = "not_downloaded"
+
+    /// Imgur no longer serves it (not merely left out by this run).
+    public var isLost: Bool { self != .ok && self != .notDownloaded }
+}
+
+/// One position of an album, as `metadata_<ID>.json` records it, with the texts Imgur shows with it.
+public struct MediaRecord: Sendable, Equatable {
+    public var position: Int
+    public var id: ImgurID
+    /// MIME type according to the API.
+    public var type: String?
+    /// The API's `size`.
+    public var apiSize: Int64?
+    public var status: MediaStatus
+    /// The file in the folder (only for `ok`), a valid `MediaFileName`.
+    public var file: String?
+    public var bytes: Int64?
+    public var sha256: String?
+    public var detectedType: String?
+    public var url: String?
+    /// For unavailable media: what the media server answered and when.
+    public var httpStatus: Int?
+    public var seenAt: Date?
+    /// The media's own title and description (from the album's API object and `descriptions_`).
+    public var title: String?
+    public var description: String?
+
+    public init(
+        position: Int, id: ImgurID, type: String?, apiSize: Int64?, status: MediaStatus, file: String? = nil,
+        bytes: Int64? = nil, sha256: String? = nil, detectedType: String? = nil, url: String? = nil,
+        httpStatus: Int? = nil, seenAt: Date? = nil, title: String? = nil, description: String? = nil
+    ) {
+        self.position = position
+        self.id = id
+        self.type = type
+        self.apiSize = apiSize
+        self.status = status
+        self.file = file
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.detectedType = detectedType
+        self.url = url
+        self.httpStatus = httpStatus
+        self.seenAt = seenAt
+        self.title = title
+        self.description = description
+    }
+
+    /// The record as written (title and description live in `descriptions_` and `api`).
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "position": .int(Int64(position)), "id": .string(id.rawValue), "type": .optional(type),
+            "api_size": apiSize.map(JSONValue.int) ?? .null, "status": .string(status.rawValue),
+        ]
+        if status == .ok {
+            members["file"] = .optional(file)
+            members["bytes"] = bytes.map(JSONValue.int) ?? .null
+            members["sha256"] = .optional(sha256)
+            members["detected_type"] = .optional(detectedType)
+            members["url"] = .optional(url)
+        } else {
+            members["file"] = .null
+            members["http_status"] = httpStatus.map { .int(Int64($0)) } ?? .null
+            members["url"] = .optional(url)
+            members["seen_at"] = seenAt.map { .string(Timestamp.iso8601($0)) } ?? .null
+        }
+        return .object(members)
+    }
+}
+
+/// `metadata_<ID>.json`, typed (docs/archive-format.md). `AlbumFolder` reads and writes it.
+public struct AlbumMetadata: Sendable, Equatable {
+    /// The layout this version writes. A reader refuses any newer one (`FormatError.newerSchema`).
+    public static let schemaVersion: Int64 = 1
+    /// What a reader wants first; the raw API object comes last.
+    public static let keyOrder = [
+        "schema_version", "kind", "id", "title", "description", "published", "media_count", "status", "archived_at",
+        "source_url", "comments_file", "comment_count", "media", "api",
+    ]
+
+    public var kind: AlbumKind
+    public var id: ImgurID
+    public var title: String?
+    public var description: String?
+    /// The album's `datetime`, unix seconds.
+    public var published: Int64?
+    public var status: AlbumStatus
+    public var archivedAt: Date
+    public var sourceURL: String
+    /// One record per position, in album order.
+    public var media: [MediaRecord]
+    /// The album (or image) object exactly as the API returned it.
+    public var api: JSONValue
+    /// With `--comments`: how many top-level comments `comments_<ID>.json` holds.
+    public var commentCount: Int?
+    /// Members this version does not know, kept as they were.
+    public var unknownMembers: [String: JSONValue] = [:]
+
+    public init(
+        kind: AlbumKind, id: ImgurID, title: String?, description: String?, published: Int64?, status: AlbumStatus,
+        archivedAt: Date, sourceURL: String, media: [MediaRecord], api: JSONValue, commentCount: Int? = nil
+    ) {
+        self.kind = kind
+        self.id = id
+        self.title = title
+        self.description = description
+        self.published = published
+        self.status = status
+        self.archivedAt = archivedAt
+        self.sourceURL = sourceURL
+        self.media = media
+        self.api = api
+        self.commentCount = commentCount
+    }
+
+    public var mediaCount: Int { media.count }
+    public var commentsFile: String? { commentCount == nil ? nil : "comments_\(id.rawValue).json" }
+
+    /// The status the records add up to: `metadata-only` while any was left out, `partial` when
+    /// Imgur lost any, else `complete`.
+    public static func status(of media: [MediaRecord]) -> AlbumStatus {
+        if media.contains(where: { $0.status == .notDownloaded }) { return .metadataOnly }
+        return media.contains(where: { $0.status.isLost }) ? .partial : .complete
+    }
+
+    /// Media ids Imgur no longer serves, in album order.
+    public var lostMedia: [String] { media.filter { $0.status.isLost }.map(\.id.rawValue) }
+
+    /// Stored files by name, each once (a media at two positions is stored once).
+    public var storedFiles: [String: MediaRecord] {
+        var files: [String: MediaRecord] = [:]
+        for record in media where record.status == .ok {
+            if let file = record.file, files[file] == nil { files[file] = record }
+        }
+        return files
+    }
+
+    public var json: JSONValue {
+        var members = unknownMembers
+        members["schema_version"] = .int(Self.schemaVersion)
+        members["kind"] = .string(kind.rawValue)
+        members["id"] = .string(id.rawValue)
+        members["title"] = .optional(title)
+        members["description"] = .optional(description)
+        members["published"] = published.map { .string(Timestamp.iso8601(unix: $0)) } ?? .null
+        members["media_count"] = .int(Int64(media.count))
+        members["status"] = .string(status.rawValue)
+        members["archived_at"] = .string(Timestamp.iso8601(archivedAt))
+        members["source_url"] = .string(sourceURL)
+        members["media"] = .array(media.map(\.json))
+        members["api"] = api
+        if let commentCount, let commentsFile {
+            members["comments_file"] = .string(commentsFile)
+            members["comment_count"] = .int(Int64(commentCount))
+        }
+        return .object(members)
+    }
+}

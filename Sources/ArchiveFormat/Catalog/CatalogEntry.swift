@@ -1,0 +1,106 @@
+import DurableFiles
+import ExactJSON
+import Foundation
+import ImgurAPI
+
+/// One album's line in `scraping_logs.json` (docs/archive-format.md, "the catalog").
+public struct CatalogEntry: Sendable, Equatable {
+    public var id: ImgurID
+    public var status: AlbumStatus
+    public var kind: AlbumKind
+    public var title: String?
+    /// Publication time, unix seconds.
+    public var published: Int64?
+    public var mediaCount: Int
+    /// When the album was archived, or for `unavailable` when that was found.
+    public var recordedAt: Date
+    /// Media ids that could not be archived (partial albums).
+    public var missing: [String]
+    /// Why an album is unavailable.
+    public var reason: String?
+
+    public init(
+        id: ImgurID, status: AlbumStatus, kind: AlbumKind = .album, title: String? = nil, published: Int64? = nil,
+        mediaCount: Int = 0, recordedAt: Date, missing: [String] = [], reason: String? = nil
+    ) {
+        self.id = id
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.published = published
+        self.mediaCount = mediaCount
+        self.recordedAt = recordedAt
+        self.missing = missing
+        self.reason = reason
+    }
+
+    /// The entry of a finished folder: what its metadata says.
+    public init(_ metadata: AlbumMetadata, status: AlbumStatus? = nil) {
+        self.init(
+            id: metadata.id, status: status ?? metadata.status, kind: metadata.kind, title: metadata.title,
+            published: metadata.published, mediaCount: metadata.mediaCount, recordedAt: metadata.archivedAt,
+            missing: metadata.lostMedia)
+    }
+
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .string(id.rawValue),
+            "status": .string(status.rawValue),
+            "kind": .string(kind.rawValue),
+        ]
+        if status == .unavailable {
+            members["checked_at"] = .string(Timestamp.iso8601(recordedAt))
+            members["reason"] = .optional(reason)
+        } else {
+            members["title"] = .optional(title)
+            members["published"] = published.map { .string(Timestamp.iso8601(unix: $0)) } ?? .null
+            members["media_count"] = .int(Int64(mediaCount))
+            members["archived_at"] = .string(Timestamp.iso8601(recordedAt))
+            if !missing.isEmpty { members["missing"] = .array(missing.map(JSONValue.string)) }
+        }
+        return .object(members)
+    }
+}
+
+extension CatalogEntry: AppendLogRecord {
+    /// What the catalog keeps in memory of every album: two bytes, not the entry.
+    public struct Summary: Sendable, Equatable {
+        /// nil when the entry's status is not one this version knows (kept, never overwritten).
+        public var status: AlbumStatus?
+        public var kind: AlbumKind?
+
+        public init(status: AlbumStatus?, kind: AlbumKind?) {
+            self.status = status
+            self.kind = kind
+        }
+    }
+
+    public static var logName: String { "catalog" }
+    public var logKey: String { id.rawValue }
+    public var summary: Summary { Summary(status: status, kind: kind) }
+
+    public static func isValidKey(_ key: String) -> Bool { ImgurID.isValid(key) }
+
+    public static func summary(ofObject object: UnsafeBufferPointer<UInt8>) -> Summary {
+        Summary(
+            status: JSONSyntax.stringMember("status", in: object, from: 0).flatMap(AlbumStatus.init(rawValue:)),
+            kind: JSONSyntax.stringMember("kind", in: object, from: 0).flatMap(AlbumKind.init(rawValue:)) ?? .album)
+    }
+}
+
+extension CatalogEntry {
+    /// The entry of a folder a crash kept out of the catalog: its metadata says it is finished
+    /// (complete, partial or metadata-only) and every stored file is there at its recorded size.
+    /// Found without asking Imgur.
+    public static func recovered(_ id: ImgurID, in layout: StorageLayout) -> CatalogEntry? {
+        guard FileSystem.exists(layout.metadata(id)) else { return nil }
+        let reading = AlbumFolder.read(id, in: layout)
+        guard let metadata = reading.metadata, !reading.namesAnotherAlbum, metadata.status != .unavailable,
+            metadata.status != .mediaOnly
+        else { return nil }
+        for (name, record) in metadata.storedFiles where FileSystem.fileSize(layout.media(id, name)) != record.bytes {
+            return nil
+        }
+        return CatalogEntry(metadata)
+    }
+}

@@ -1,0 +1,207 @@
+import ArchiveFormat
+import DurableFiles
+import ExactJSON
+import Foundation
+import HTTPCore
+import ImgurAPI
+
+/// What archiving one album did.
+struct AlbumReport: Sendable, Equatable {
+    let entry: CatalogEntry
+    /// Files fetched in this run (not already on disk) and their bytes.
+    let fetchedFiles: Int
+    let fetchedBytes: Int64
+}
+
+/// Archives one album or single image: one API call (two for a gallery post with `--comments`),
+/// its media in parallel, then its documents.
+struct AlbumArchiver: Sendable {
+    let client: ImgurClient
+    let downloader: MediaDownloader
+    let layout: StorageLayout
+    let animated: AnimatedFormat
+    let scope: ArchiveScope
+    /// Keep gallery posts' comments.
+    let comments: Bool
+    let now: @Sendable () -> Date
+
+    func archive(_ item: WorkItem) async throws -> AlbumReport {
+        let (resolved, isGalleryPost) = try await resolve(item)
+        let id = item.id
+        let keepComments = comments && (isGalleryPost || resolved.raw["in_gallery"]?.boolValue == true)
+        let commentList = keepComments ? try await fetchComments(id) : nil
+        switch resolved {
+        case .album(let album):
+            return try await store(
+                id: id, kind: .album, title: album.title, description: album.description, datetime: album.datetime,
+                raw: album.raw, images: album.images, sourceURL: "https://imgur.com/a/\(id.rawValue)",
+                comments: commentList, animated: item.animated ?? animated)
+        case .image(let image):
+            return try await store(
+                id: id, kind: .image, title: image.title, description: image.description, datetime: image.datetime,
+                raw: image.raw, images: [image], sourceURL: "https://imgur.com/\(id.rawValue)", comments: commentList,
+                animated: item.animated ?? animated)
+        }
+    }
+
+    /// The album or image a work item names, and whether it is a gallery post.
+    private func resolve(_ item: WorkItem) async throws -> (GalleryItem, Bool) {
+        switch item.source {
+        case .album:
+            return (.album(try await client.album(item.id)), false)
+        case .image:
+            return (.image(try await client.image(item.id)), false)
+        case .gallery:
+            do {
+                return (try await client.galleryItem(item.id), true)
+            } catch ImgurAPIError.notFound {
+                // No longer in the gallery: the post may still exist as an album or an image.
+                do {
+                    return (.album(try await client.album(item.id)), false)
+                } catch ImgurAPIError.notFound {
+                    return (.image(try await client.image(item.id)), false)
+                }
+            }
+        case .listed(let listed):
+            guard case .album(let album) = listed, album.images.count < (album.imagesCount ?? Int64.max) else {
+                return (listed, listed.raw["in_gallery"]?.boolValue == true)
+            }
+            // Listings give albums without (all) their images.
+            return (.album(try await client.album(item.id)), album.raw["in_gallery"]?.boolValue == true)
+        }
+    }
+
+    /// A post's comments; nil when Imgur has none for it (404: not a gallery post).
+    private func fetchComments(_ id: ImgurID) async throws -> JSONValue? {
+        do {
+            return try await client.comments(id)
+        } catch ImgurAPIError.notFound {
+            return nil
+        }
+    }
+
+    /// Downloads `images` into the folder of `id` (unless `--metadata-only`) and writes its
+    /// documents (unless `--media-only`, which still brings documents that already exist up to date).
+    func store(
+        id: ImgurID, kind: AlbumKind, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
+        images: [Image], sourceURL: String, comments: JSONValue? = nil, animated: AnimatedFormat
+    ) async throws -> AlbumReport {
+        let folder = layout.folder(id)
+        let previous = try await BlockingIO.run { [layout] () throws -> AlbumMetadata? in
+            try FileSystem.createDirectory(folder)
+            let reading = AlbumFolder.read(id, in: layout)
+            // Documents of a newer version are never overwritten as if they were ours.
+            for case .newerSchema(let name, let version) in reading.problems {
+                throw FormatError.newerSchema(path: "\(folder)/\(name)", version: version)
+            }
+            return reading.metadata
+        }
+        var jobs: [String: MediaJob] = [:]
+        var order: [String] = []
+        let files = images.map { image -> String? in
+            guard let source = image.mediaSource(animated: animated) else { return nil }
+            let name = MediaFileName.make(image.id, fileExtension: source.fileExtension)
+            if jobs[name] == nil {
+                let apiSize = source.isMP4Alternative ? image.mp4Size : image.size
+                jobs[name] = MediaJob(album: id, source: source, fileName: name, apiSize: apiSize)
+                order.append(name)
+            }
+            return name
+        }
+        let fetched = try await fetch(order.compactMap { jobs[$0] }, previous: previous, download: scope != .metadataOnly)
+        let seenAt = now()
+        let media = zip(images, files).enumerated().map { index, pair in
+            let (image, file) = pair
+            return MediaRecord(
+                position: index + 1, image: image,
+                outcome: file.flatMap { fetched.outcomes[$0] }
+                    ?? .unavailable(UnavailableMedia(status: .noLink, httpStatus: nil, url: nil, seenAt: seenAt)))
+        }
+        let metadata = AlbumMetadata(
+            kind: kind, id: id, title: title, description: description, published: datetime,
+            status: AlbumMetadata.status(of: media), archivedAt: now(), sourceURL: sourceURL, media: media, api: raw,
+            commentCount: comments.map { $0.arrayValue?.count ?? 0 })
+        var entry = CatalogEntry(metadata)
+        if scope != .mediaOnly || previous != nil {
+            try await BlockingIO.run { [layout] in try AlbumFolder.write(metadata, comments: comments, in: layout) }
+        } else {
+            entry.status = .mediaOnly
+        }
+        return AlbumReport(entry: entry, fetchedFiles: fetched.files, fetchedBytes: fetched.bytes)
+    }
+
+    private struct Fetched {
+        var outcomes: [String: MediaOutcome] = [:]
+        var files = 0
+        var bytes: Int64 = 0
+    }
+
+    /// Every job's outcome. A failed media file does not stop the others (they are kept, complete or
+    /// resumable, for the next run); a write error does, since the disk is what failed.
+    private func fetch(_ jobs: [MediaJob], previous: AlbumMetadata?, download: Bool) async throws -> Fetched {
+        try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
+            for job in jobs {
+                group.addTask {
+                    if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
+                        return (job.fileName, .success(existing), false)
+                    }
+                    guard download else {
+                        let skipped = UnavailableMedia(
+                            status: .notDownloaded, httpStatus: nil, url: job.source.url.absoluteString, seenAt: now())
+                        return (job.fileName, .success(.unavailable(skipped)), false)
+                    }
+                    do {
+                        let outcome = try await downloader.download(job)
+                        return (job.fileName, .success(outcome), true)
+                    } catch let error as FileError {
+                        // The disk failed: nothing else can succeed either.
+                        if case .write = error { throw error }
+                        return (job.fileName, .failure(error), true)
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        return (job.fileName, .failure(error), true)
+                    }
+                }
+            }
+            var fetched = Fetched()
+            var failures: [any Error] = []
+            for try await (name, result, downloaded) in group {
+                switch result {
+                case .success(let outcome):
+                    fetched.outcomes[name] = outcome
+                    if downloaded, case .stored(let stored) = outcome {
+                        fetched.files += 1
+                        fetched.bytes += stored.bytes
+                    }
+                case .failure(let error):
+                    failures.append(error)
+                }
+            }
+            if let first = failures.first(where: { !(($0 as? any RetryableError)?.isTransient ?? false) })
+                ?? failures.first
+            {
+                throw first
+            }
+            return fetched
+        }
+    }
+
+    /// A file already under its final name was complete and verified when it got there: reuse it,
+    /// with the digest the previous metadata recorded when the size still matches, else hashed again.
+    private func existingFile(_ job: MediaJob, previous: AlbumMetadata?) throws -> MediaOutcome? {
+        let path = layout.media(job.album, job.fileName)
+        guard let size = FileSystem.fileSize(path) else { return nil }
+        if let recorded = previous?.storedFiles[job.fileName], recorded.bytes == size, let sha256 = recorded.sha256 {
+            return .stored(
+                StoredMedia(
+                    fileName: job.fileName, bytes: size, sha256: sha256, detectedType: recorded.detectedType,
+                    url: recorded.url ?? job.source.url.absoluteString))
+        }
+        let hash = try SHA256.hashFile(atPath: path)
+        return .stored(
+            StoredMedia(
+                fileName: job.fileName, bytes: hash.bytes, sha256: hash.hasher.hexDigest(),
+                detectedType: MediaType.detected(hash.firstBytes)?.mime, url: job.source.url.absoluteString))
+    }
+}

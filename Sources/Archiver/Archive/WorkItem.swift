@@ -1,0 +1,36 @@
+import ArchiveFormat
+import ExactJSON
+import ImgurAPI
+
+/// One thing to archive into one folder of the storage directory.
+public struct WorkItem: Sendable {
+    public enum Source: Sendable {
+        /// `GET /3/album/{id}`.
+        case album
+        /// `GET /3/gallery/{id}`: an album or a single image (falling back to the album, then the
+        /// image endpoint, when the post is no longer in the gallery).
+        case gallery
+        /// `GET /3/image/{id}`.
+        case image
+        /// An item an account listing already returned: an image is complete as listed; an album
+        /// still needs `/3/album/{id}` for its images.
+        case listed(GalleryItem)
+    }
+
+    public let id: ImgurID
+    public let source: Source
+    /// Which file to keep for animated media, when this item must differ from the run's choice
+    /// (a repair fetches the format the album was archived in).
+    public var animated: AnimatedFormat?
+
+    public init(id: ImgurID, source: Source, animated: AnimatedFormat? = nil) {
+        self.id = id
+        self.source = source
+        self.animated = animated
+    }
+
+    /// The item that fetches an archived folder of `kind` again.
+    public static func refetch(_ id: ImgurID, kind: AlbumKind, animated: AnimatedFormat) -> WorkItem {
+        WorkItem(id: id, source: kind == .image ? .image : .album, animated: animated)
+    }
+}

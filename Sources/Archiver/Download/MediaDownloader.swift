@@ -1,0 +1,92 @@
+import ArchiveFormat
+import DurableFiles
+import Foundation
+import HTTPCore
+import ImgurAPI
+import Synchronization
+
+/// Fetches one media file into its album folder: streamed, hashed while it arrives, resumed with
+/// `Range` after any interruption, retried with backoff, never saved unless it is the real media.
+struct MediaDownloader: Sendable {
+    let transport: any HTTPTransport
+    /// Shared by every download of the run: at most `--jobs` transfers at once. A place is held for
+    /// the transfer only; flushing the finished file to disk happens outside it (holding it there
+    /// left half of the places waiting on the disk: about 4 of 8 transfers in flight, measured).
+    let transfers: AsyncLimiter
+    let layout: StorageLayout
+    let retrier: Retrier
+    let settings: DownloadSettings
+    let now: @Sendable () -> Date
+    /// Called with the size of every chunk written (progress display).
+    let onBytes: @Sendable (Int) -> Void
+    /// Called when a file has been stored under its final name.
+    let onFileStored: @Sendable () -> Void
+
+    func download(_ job: MediaJob) async throws -> MediaOutcome {
+        let partial = layout.partial(job.album, job.fileName)
+        let memory = Mutex<ResumePoint?>(nil)
+        return try await retrier.run(job.subject, progress: { FileSystem.fileSize(partial) ?? 0 }) {
+            let remembered = memory.withLock { $0 }
+            let start = try await BlockingIO.run { try resumePoint(job, remembered: remembered) }
+            let sink = MediaSink(job: job, layout: layout, resume: start, onBytes: onBytes)
+            do {
+                _ = try await transfers.withPlace { try await transport.stream(request(job, from: start), into: sink) }
+                let finalPath = layout.media(job.album, job.fileName)
+                let finished = now()
+                let outcome = try await BlockingIO.run { try sink.finish(finalPath: finalPath, now: finished) }
+                if case .stored = outcome { onFileStored() }
+                return outcome
+            } catch {
+                switch error {
+                case ArchiveError.notMedia, ArchiveError.resumeMismatch:
+                    sink.discardPartial()
+                default:
+                    sink.abandon()
+                }
+                memory.withLock { $0 = sink.resumePoint }
+                throw error
+            }
+        }
+    }
+
+    private func request(_ job: MediaJob, from start: ResumePoint) -> HTTPRequest {
+        // Never the Authorization header: the CDN needs none and must not see the client id.
+        // `identity`, so that byte offsets are offsets in the file.
+        var headers = ["Accept": "*/*", "Accept-Encoding": "identity"]
+        if start.offset > 0 {
+            headers["Range"] = "bytes=\(start.offset)-"
+            headers["If-Range"] = start.validator
+        }
+        return HTTPRequest(
+            url: job.source.url, headers: headers, idleTimeout: settings.idleTimeout, deadline: settings.deadline,
+            maxRedirects: settings.maxRedirects, stopRedirectsToPathSuffixes: ["/removed.png"])
+    }
+
+    /// Where the next attempt starts: after the bytes of a partial file that belongs to this URL,
+    /// with the hash state over them (from memory within a run, read back from disk after a restart).
+    private func resumePoint(_ job: MediaJob, remembered: ResumePoint?) throws -> ResumePoint {
+        let partial = layout.partial(job.album, job.fileName)
+        let statePath = layout.resumeState(job.album, job.fileName)
+        // Without a validator for `If-Range` a changed file could be spliced onto the old bytes:
+        // such a partial file is fetched again from the start.
+        guard let size = FileSystem.fileSize(partial), size > 0, let state = ResumeState.load(statePath),
+            state.url == job.source.url.absoluteString, let validator = state.validator
+        else {
+            FileSystem.remove(partial)
+            FileSystem.remove(statePath)
+            return .fresh
+        }
+        var point = try remembered.flatMap { $0.offset == size ? $0 : nil } ?? Self.hashPrefix(of: partial)
+        point.validator = validator
+        point.length = state.length
+        return point
+    }
+
+    /// Hashes what a previous run left in a partial file, so the digest still covers the whole file.
+    /// The offset is the bytes hashed, so the two always agree.
+    static func hashPrefix(of path: String) throws -> ResumePoint {
+        let result = try SHA256.hashFile(atPath: path)
+        return ResumePoint(
+            offset: result.bytes, hasher: result.hasher, validator: nil, length: nil, firstBytes: result.firstBytes)
+    }
+}

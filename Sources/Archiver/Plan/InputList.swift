@@ -1,0 +1,76 @@
+import DurableFiles
+import Foundation
+import ImgurAPI
+
+/// One thing to archive and where the user named it.
+public struct InputEntry: Sendable, Equatable {
+    public let reference: ImgurReference
+    /// "links.txt line 3" or "argument 2", for messages.
+    public let origin: String
+
+    public init(reference: ImgurReference, origin: String) {
+        self.reference = reference
+        self.origin = origin
+    }
+}
+
+/// An entry that could not be used, reported with where it came from.
+public struct InvalidInput: Sendable, Equatable, CustomStringConvertible {
+    public let origin: String
+    public let error: ImgurReference.ParseError
+
+    public var description: String { "\(origin): \(error)" }
+}
+
+/// The inputs of a run, deduplicated in order.
+public struct InputList: Sendable, Equatable {
+    public private(set) var entries: [InputEntry] = []
+    public private(set) var invalid: [InvalidInput] = []
+    /// Entries dropped because an earlier one names the same album, image or user.
+    public private(set) var duplicates = 0
+    private var seen: Set<String> = []
+
+    public init() {}
+
+    /// Parses and adds one line or argument.
+    public mutating func add(_ text: some StringProtocol, origin: String) {
+        do {
+            let reference = try ImgurReference.parse(text)
+            let key = Self.key(reference)
+            guard seen.insert(key).inserted else {
+                duplicates += 1
+                return
+            }
+            entries.append(InputEntry(reference: reference, origin: origin))
+        } catch {
+            invalid.append(InvalidInput(origin: origin, error: error))
+        }
+    }
+
+    /// Albums and gallery posts with the same id are the same request.
+    private static func key(_ reference: ImgurReference) -> String {
+        switch reference {
+        case .album(let id), .gallery(let id): "a:\(id)"
+        case .image(let id): "i:\(id)"
+        case .user(let name): "u:\(name.lowercased())"
+        }
+    }
+
+    /// Reads `links.txt`: one entry per line; blank lines and `#` comments ignored; whitespace
+    /// trimmed; streamed, so a file of any length costs the same memory per entry.
+    public static func read(linksFile path: String) throws(FileError) -> InputList {
+        var list = InputList()
+        var number = 0
+        let name = (path as NSString).lastPathComponent
+        try LineReader(path: path).forEachLine { line in
+            number += 1
+            var text = String(decoding: line.bytes, as: UTF8.self)
+            if number == 1, text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+            if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !trimmed.isEmpty { list.add(trimmed, origin: "\(name) line \(number)") }
+            return true
+        }
+        return list
+    }
+}

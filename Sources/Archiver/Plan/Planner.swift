@@ -1,0 +1,121 @@
+import ArchiveFormat
+import DurableFiles
+import HTTPCore
+import Foundation
+import ImgurAPI
+import Jobs
+
+/// Turns what a command names (ids, URLs, accounts, albums to repair) into typed work: albums done
+/// already are reported without a request, a complete folder missing from the catalog is added back
+/// to it, and accounts are walked.
+public struct Planner: Sendable {
+    public struct Plan: Sendable {
+        public var work: [WorkItem] = []
+        public var tally = Tally()
+        /// Accounts whose walk reached the end of their listings (or stopped early where that is
+        /// safe): `accounts.json` may call them complete once the run archived everything.
+        public var walkedToTheEnd: [String] = []
+    }
+
+    let services: ArchiveServices
+    let request: ArchiveRequest
+    let catalog: Catalog
+
+    public init(services: ArchiveServices, request: ArchiveRequest, catalog: Catalog) {
+        self.services = services
+        self.request = request
+        self.catalog = catalog
+    }
+
+    private var events: any RunEvents { services.events }
+
+    /// The work of `entries`, in input order.
+    public func plan(_ entries: [InputEntry], accounts: inout AccountLog) async throws -> Plan {
+        var plan = Plan()
+        var planned: Set<ImgurID> = []
+        for entry in entries {
+            let source: WorkItem.Source
+            switch entry.reference {
+            case .album: source = .album
+            case .gallery: source = .gallery
+            case .image: source = .image
+            case .user(let name):
+                events.expect(0)
+                let items = try await walk(name, plan: &plan, accounts: &accounts)
+                for item in items where planned.insert(item.id).inserted { plan.work.append(item) }
+                events.expect(items.count)
+                continue
+            }
+            guard let id = entry.reference.id else { continue }
+            events.expect(1)
+            if !request.refresh, catalog.isDone(id, for: request.scope) {
+                plan.tally.alreadyArchived += 1
+                events.result(.alreadyArchived, id.rawValue, "")
+            } else if !request.refresh, !catalog.contains(id), let recovered = recoverable(id) {
+                try catalog.append(recovered)
+                plan.tally.alreadyArchived += 1
+                events.result(.alreadyArchived, id.rawValue, "(folder complete; added to the catalog)")
+            } else if planned.insert(id).inserted {
+                plan.work.append(WorkItem(id: id, source: source))
+            }
+        }
+        return plan
+    }
+
+    /// Typed work handed over as it is (`verify --repair`): nothing is skipped.
+    public func plan(_ items: [WorkItem]) -> Plan {
+        events.expect(items.count)
+        return Plan(work: items)
+    }
+
+    /// A folder whose documents say it is finished for this run's scope, with every file there.
+    private func recoverable(_ id: ImgurID) -> CatalogEntry? {
+        guard let entry = CatalogEntry.recovered(id, in: services.layout), entry.status.isDone(for: request.scope)
+        else { return nil }
+        return entry
+    }
+
+    /// The items of an account that still need work, with one line saying what the walk found.
+    /// While any are left, `accounts.json` says the account is not complete, so that the next walk
+    /// goes past pages already archived to the older ones.
+    private func walk(_ name: String, plan: inout Plan, accounts: inout AccountLog) async throws -> [WorkItem] {
+        let catalog = self.catalog
+        let request = self.request
+        let walker = AccountWalker(
+            client: services.client, budget: services.budget,
+            mayStopEarly: !request.allPages && accounts.isComplete(name), order: request.order,
+            isDone: { !request.refresh && catalog.isDone($0, for: request.scope) })
+        do {
+            let walk = try await walker.walk(name)
+            if !walk.items.isEmpty || walk.deferred != nil, accounts.isComplete(name) {
+                try accounts.record(name, complete: false, at: services.now())
+            }
+            if walk.deferred == nil, walk.malformed == 0 { plan.walkedToTheEnd.append(name) }
+            var text = "\(walk.items.count) to archive from \(TextFormat.count(walk.pages, "page", "pages"))"
+            if walk.stoppedEarly { text += " (stopped at a page already archived; --all-pages walks them all)" }
+            if walk.malformed > 0 {
+                text += "; \(walk.malformed) listed items without a valid id were skipped"
+                plan.tally.failed += 1
+            }
+            events.heading("account", name, text)
+            if let deferred = walk.deferred {
+                plan.tally.deferred += 1
+                var message = "the walk of account \(name) stopped: \(deferred.reason)"
+                if let reset = deferred.resetAt { message += "; the limit resets at \(Timestamp.clock(reset))" }
+                events.warning(message + "; run again later to continue")
+            }
+            return walk.items
+        } catch let error as FileError {
+            throw error
+        } catch let error as any RetryableError {
+            if error.isTransient { plan.tally.failedTemporarily += 1 } else { plan.tally.failed += 1 }
+            events.result(.failed, name, "account: \(error)")
+        } catch is CancellationError {
+            plan.tally.cancelled += 1
+        } catch {
+            plan.tally.failed += 1
+            events.result(.failed, name, "account: \(error)")
+        }
+        return []
+    }
+}

@@ -1,0 +1,109 @@
+import ArchiveFormat
+import DurableFiles
+import ExactJSON
+import Foundation
+import ImgurAPI
+import Jobs
+
+/// `verify`: checks album folders offline against their own documents, and with `--repair` moves
+/// damaged files aside and hands typed work (each album with its kind and animated format) to the
+/// planner and scheduler of an archiving run, under the lock the command already holds.
+public struct Verification: Sendable {
+    /// An album to check and what the catalog says of it.
+    public struct Target: Sendable {
+        public let id: ImgurID
+        public let cataloged: CatalogEntry.Summary?
+    }
+
+    let layout: StorageLayout
+    let events: any RunEvents
+    /// Albums checked at once.
+    let jobs: Int
+
+    public init(layout: StorageLayout, events: any RunEvents, jobs: Int) {
+        self.layout = layout
+        self.events = events
+        self.jobs = jobs
+    }
+
+    /// The albums to check: the ids asked for, else every album folder of the storage directory and
+    /// every catalog entry that should have one.
+    public func targets(_ requested: [ImgurID]) throws -> [Target] {
+        var cataloged: [ImgurID: CatalogEntry.Summary] = [:]
+        if FileSystem.exists(layout.catalog) {
+            try Catalog.forEachEntry(layout.catalog) { id, entry in
+                cataloged[id] = CatalogEntry.Summary(
+                    status: entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:)),
+                    kind: entry["kind"]?.stringValue.flatMap(AlbumKind.init(rawValue:)))
+            }
+        }
+        if !requested.isEmpty { return requested.map { Target(id: $0, cataloged: cataloged[$0]) } }
+        var ids = Set(FileSystem.contents(of: layout.root).compactMap(ImgurID.init).filter {
+            FileSystem.isDirectory(layout.folder($0))
+        })
+        for (id, entry) in cataloged where entry.status != .unavailable { ids.insert(id) }
+        return ids.sorted().map { Target(id: $0, cataloged: cataloged[$0]) }
+    }
+
+    /// Checks albums in parallel (`jobs` at once), reporting each as it is done (unless `quietly`).
+    public func check(_ targets: [Target], quietly: Bool = false) async -> [AlbumCheck] {
+        let events = self.events
+        let verifier = AlbumVerifier(layout: layout, onBytes: { events.bytesReceived($0) }, onFile: { events.fileDone() })
+        events.expect(targets.count)
+        return await withTaskGroup(of: AlbumCheck.self) { group in
+            var results: [AlbumCheck] = []
+            var next = 0
+            while next < targets.count || !group.isEmpty {
+                while next < targets.count && next - results.count < jobs {
+                    let target = targets[next]
+                    group.addTask {
+                        (try? await BlockingIO.run { verifier.check(target.id, cataloged: target.cataloged) })
+                            ?? AlbumCheck(id: target.id)
+                    }
+                    next += 1
+                }
+                guard let check = await group.next() else { break }
+                results.append(check)
+                if !quietly { report(check) }
+            }
+            return results.sorted { $0.id < $1.id }
+        }
+    }
+
+    public func report(_ check: AlbumCheck, after action: String? = nil) {
+        let prefix = action.map { "after \($0): " } ?? ""
+        if check.problems.isEmpty {
+            let what = check.mediaOnly
+                ? "media only, no documents to check against yet" : TextFormat.count(check.files, "file", "files") + " verified"
+            events.result(action == nil ? .verified : .repaired, check.id.rawValue, prefix + what)
+        } else {
+            events.result(.damaged, check.id.rawValue, prefix + check.problems.map(\.description).joined(separator: "; "))
+        }
+    }
+
+    /// Moves damaged files aside (kept: a damaged copy may be all that is left if Imgur removed the
+    /// original), then archives the albums again through the planner and scheduler, which fetches
+    /// what is missing and rewrites the documents. Each album is fetched in the animated format it
+    /// was archived in and as the kind it is, so the same files come back.
+    /// - Returns: the albums to check again.
+    public func repair(
+        _ damaged: [AlbumCheck], services: ArchiveServices, request: ArchiveRequest, catalog: Catalog
+    ) async throws -> (targets: [Target], outcome: AlbumScheduler.Outcome) {
+        let stamp = Int64(services.now().timeIntervalSince1970)
+        var work: [WorkItem] = []
+        for check in damaged where check.problems.contains(where: \.isRepairable) {
+            for name in check.problems.compactMap(\.damagedFile) {
+                let path = layout.media(check.id, name)
+                let aside = "\(path).damaged-\(stamp)"
+                try FileSystem.moveIntoPlace(path, aside)
+                events.note("\(check.id): moved the damaged \(name) aside to \((aside as NSString).lastPathComponent)")
+            }
+            work.append(.refetch(check.id, kind: check.kind, animated: check.animated))
+        }
+        var refresh = request
+        refresh.refresh = true
+        let plan = Planner(services: services, request: refresh, catalog: catalog).plan(work)
+        let outcome = try await AlbumScheduler(services: services, request: refresh, catalog: catalog).run(plan)
+        return (damaged.map { Target(id: $0.id, cataloged: CatalogEntry.Summary(status: nil, kind: $0.kind)) }, outcome)
+    }
+}

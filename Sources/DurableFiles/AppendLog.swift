@@ -1,0 +1,381 @@
+import ExactJSON
+import Foundation
+
+/// A record that an `AppendLog` holds: a JSON object filed under a key.
+public protocol AppendLogRecord: Sendable {
+    /// What the log remembers of every key while it is open, without keeping the records (for the
+    /// catalog: each album's status and kind). Read back from a line with `summary(ofObject:)`.
+    associatedtype Summary: Sendable
+
+    /// The key the record is filed under; `isValidKey` holds for it.
+    var logKey: String { get }
+    /// The record, written compact on one line.
+    var json: JSONValue { get }
+    var summary: Summary { get }
+
+    /// What the log is called in messages ("catalog").
+    static var logName: String { get }
+    /// Whether `key` may file a record in this log (the catalog: an Imgur id).
+    static func isValidKey(_ key: String) -> Bool
+    /// The summary of a record read from the file: `object` holds one JSON object, whose members
+    /// `JSONSyntax.stringMember` reads without building the object.
+    static func summary(ofObject object: UnsafeBufferPointer<UInt8>) -> Summary
+}
+
+/// One JSON object keyed by record keys, kept one entry per line, so that adding a record costs the
+/// same at 100,000 records as at 10, and any JSON parser reads the file whole.
+///
+/// ```
+/// {
+/// "AbCdE": {"archived_at":"…","id":"AbCdE",…},
+/// "q6i58": {"archived_at":"…","id":"q6i58",…}
+/// }
+/// ```
+/// Appending overwrites only the closing `\n}\n` with `,\n"KEY": {…}\n}\n` in one positioned write,
+/// then flushes: earlier entries are never rewritten. A crash can at worst leave a torn last line,
+/// which `open` cuts off (saving the cut bytes beside the log). Updating a record appends it again
+/// (the last value wins, as in any JSON parser); `compact()` drops the older copies. The layout is
+/// documented for the catalog in docs/archive-format.md ("scraping_logs.json").
+public final class AppendLog<Record: AppendLogRecord> {
+    public let path: String
+    /// Every key of the log with the summary of its newest record.
+    public private(set) var summaries: [String: Record.Summary] = [:]
+    /// Entries that repeat an earlier key (updates not yet compacted).
+    public private(set) var duplicateCount = 0
+    public private(set) var entryCount = 0
+    /// What `open` had to repair, for the user; nil when nothing.
+    public private(set) var repairNote: String?
+    /// Where the closing `}` (empty log) or `\n}` (after the last entry) starts.
+    private var closingOffset: Int64 = 2
+    private var file: OpenFile
+    /// Set when an append failed: no later append is tried, so the file keeps the state the undo
+    /// left it in (see `append`).
+    private var failure: FileError?
+
+    private init(path: String, file: OpenFile) {
+        self.path = path
+        self.file = file
+    }
+
+    /// Why a log cannot be opened safely: it is left exactly as it was.
+    public struct Damage: Error, Equatable, Sendable {
+        public let path: String
+        public let line: Int
+        public let reason: String
+    }
+
+    /// Opens the log, creating it when missing and repairing a torn tail.
+    /// - Throws: `Damage` when the file is damaged anywhere but at its tail (the file is then left
+    ///   exactly as it was), or `FileError`.
+    public static func open(_ path: String, now: Date = Date()) throws -> AppendLog {
+        if FileSystem.fileSize(path) ?? 0 == 0 {
+            // Missing, or empty (nothing in it to lose): start a new one.
+            try FileSystem.writeAtomically(Data("{\n}\n".utf8), to: path)
+        }
+        var scan = try Scan.read(path)
+        if let problem = scan.problem, !scan.isTornTail || scan.problemLineHoldsMoreEntries {
+            // Not what an interrupted append leaves (or, ending in a brace, maybe not). A valid
+            // JSON object in another layout (the Python original's json.dump, jq, all entries on
+            // one line) is converted; anything else that is not a torn tail is refused untouched.
+            if try migrateForeignLayout(path, now: now) {
+                scan = try Scan.read(path)
+                if let problem = scan.problem {
+                    throw Damage(path: path, line: problem.line, reason: problem.reason)
+                }
+            } else if !scan.isTornTail {
+                throw Damage(path: path, line: problem.line, reason: problem.reason)
+            }
+        }
+        let log = AppendLog(path: path, file: try OpenFile(appendingTo: path))
+        log.summaries = scan.summaries
+        log.entryCount = scan.entryCount
+        log.duplicateCount = scan.entryCount - scan.summaries.count
+        log.closingOffset = scan.lastEntryEnd ?? 2
+        if scan.problem != nil || !scan.closed {
+            try log.repairTail(fileLength: scan.length, problemLine: scan.problem?.line, now: now)
+        }
+        return log
+    }
+
+    public func contains(_ key: String) -> Bool {
+        summaries[key] != nil
+    }
+
+    public func summary(_ key: String) -> Record.Summary? {
+        summaries[key]
+    }
+
+    /// Adds (or, for a key already present, updates) one record, durably.
+    ///
+    /// A failed write (disk full, I/O error) is undone: the closing brace is put back where it was
+    /// and the file cut after it, so the log stays what it was before. The undo only rewrites
+    /// bytes that were already there, so it needs no free space. After a failure every later append
+    /// fails at once: appending after a half-undone write could bury the damage under new lines.
+    public func append(_ record: Record) throws(FileError) {
+        if let failure { throw failure }
+        let line = Data("\"\(record.logKey)\": ".utf8) + record.json.serialized(.compact)
+        var bytes = Data(entryCount == 0 ? [] : Array(",\n".utf8))
+        bytes.append(line)
+        bytes.append(contentsOf: Array("\n}\n".utf8))
+        do {
+            try file.write(bytes, at: closingOffset)
+            try file.sync()
+        } catch {
+            failure = error
+            // Best effort: if even the undo fails, the next run's `open` finds a torn last line.
+            try? closeAfterLastEntry()
+            throw error
+        }
+        closingOffset += Int64(bytes.count - 3)
+        entryCount += 1
+        if summaries.updateValue(record.summary, forKey: record.logKey) != nil { duplicateCount += 1 }
+    }
+
+    /// Writes the closing brace right after the last complete entry, cuts the file there, flushes.
+    private func closeAfterLastEntry() throws(FileError) {
+        let closing = Self.closing(afterEntries: entryCount)
+        try file.write(closing, at: closingOffset)
+        try file.truncate(to: closingOffset + Int64(closing.count))
+        try file.sync()
+    }
+
+    /// What ends the file: `}` alone in an empty log, else on its own line after the last entry.
+    private static func closing(afterEntries count: Int) -> Data {
+        Data((count == 0 ? "}\n" : "\n}\n").utf8)
+    }
+
+    /// Every record of the log at `path`, in file order, each key once (its newest value),
+    /// streamed: memory holds the keys, not the records. Lines that are not entries are skipped.
+    /// - Throws: `FileError.read`, or what `body` throws.
+    public static func forEachEntry<Failure: Error>(
+        _ path: String, _ body: (String, JSONValue) throws(Failure) -> Void
+    ) throws {
+        let lastLine = try lastLines(path)
+        var number = 0
+        var failure: Failure?
+        try LineReader(path: path).forEachLine { (line) throws(FileError) in
+            number += 1
+            guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number,
+                let start = line.bytes.firstIndex(of: UInt8(ascii: "{")),
+                let value = try? JSONValue.parse(Data(UnsafeBufferPointer(rebasing: line.bytes[start..<entry.valueEnd])))
+            else { return true }
+            do throws(Failure) {
+                try body(entry.id, value)
+            } catch {
+                failure = error
+                return false
+            }
+            return true
+        }
+        if let failure { throw failure }
+    }
+
+    /// Rewrites the file without superseded copies of updated entries (a streamed copy, then an
+    /// atomic rename). Costs one pass over the log, so it runs once at the end of a run, and
+    /// only when that run updated entries.
+    public func compact() throws(FileError) {
+        guard duplicateCount > 0 else { return }
+        let lastLine = try Self.lastLines(path)
+        let temporary = "\(path).compact-\(getpid())"
+        let output = try OpenFile(creating: temporary)
+        do {
+            try output.write(Data("{\n".utf8))
+            var written = 0
+            var length: Int64 = 2
+            var number = 0
+            try LineReader(path: path).forEachLine { (line) throws(FileError) in
+                number += 1
+                guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number else { return true }
+                let separator = written == 0 ? Data() : Data(",\n".utf8)
+                let content = Data(UnsafeBufferPointer(rebasing: line.bytes[0..<entry.valueEnd]))
+                try output.write(separator + content)
+                length += Int64(separator.count + content.count)
+                written += 1
+                return true
+            }
+            try output.write(Self.closing(afterEntries: written))
+            try output.sync()
+            try output.close()
+            try FileSystem.moveIntoPlace(temporary, path)
+            FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
+            file = try OpenFile(appendingTo: path)
+            entryCount = written
+            duplicateCount = 0
+            closingOffset = written == 0 ? 2 : length
+        } catch {
+            FileSystem.remove(temporary)
+            throw error
+        }
+    }
+
+    /// For each key, the number of the line holding its newest value (the one a JSON parser keeps).
+    private static func lastLines(_ path: String) throws(FileError) -> [String: Int] {
+        var lastLine: [String: Int] = [:]
+        var number = 0
+        try LineReader(path: path).forEachLine { (line) throws(FileError) in
+            number += 1
+            if let entry = Scan.entry(line.bytes) { lastLine[entry.id] = number }
+            return true
+        }
+        return lastLine
+    }
+
+    /// Cuts everything after the last complete entry and closes the object again. The cut bytes are
+    /// kept in `<log>.torn-<time>` so that a wrong diagnosis can never lose anything.
+    private func repairTail(fileLength: Int64, problemLine: Int?, now: Date) throws(FileError) {
+        let cutLength = fileLength - closingOffset
+        var note = "repaired a torn end of \(path)"
+        if let problemLine { note += " (from line \(problemLine))" }
+        if cutLength > 0 {
+            let aside = "\(path).torn-\(Int64(now.timeIntervalSince1970))"
+            let cut = try Self.bytes(of: path, from: closingOffset, count: Int(min(cutLength, 1 << 24)))
+            // Pieces of the old closing brace are not worth a file; anything else is kept.
+            let meaningful = cut.contains { !"\n\r\t },".utf8.contains($0) && $0 != 0 }
+            if meaningful {
+                try FileSystem.writeAtomically(cut, to: aside)
+                note += "; the \(cut.count) bytes cut off are in \(aside)"
+            }
+        }
+        try closeAfterLastEntry()
+        repairNote = note
+    }
+
+    private static func bytes(of path: String, from offset: Int64, count: Int) throws(FileError) -> Data {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .read(path: path, reason: "cannot open")
+        }
+        defer { try? handle.close() }
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            return try handle.read(upToCount: count) ?? Data()
+        } catch {
+            throw .read(path: path, reason: "\(error)")
+        }
+    }
+
+    /// A log that is a valid JSON object in another layout (the original Python tool wrote its
+    /// catalog with `json.dump`): rewritten one entry per line, the original kept as `.orig-<time>`.
+    /// - Returns: false (nothing written) unless the file is such an object, of valid keys, of objects.
+    private static func migrateForeignLayout(_ path: String, now: Date) throws(FileError) -> Bool {
+        let original = try FileSystem.read(path)
+        guard let json = try? JSONValue.parse(original), case .object(let members) = json else { return false }
+        var text = "{\n"
+        for (index, key) in JSONValue.orderedKeys(members).enumerated() {
+            guard Record.isValidKey(key), let value = members[key], value.objectValue != nil else { return false }
+            text += (index == 0 ? "" : ",\n") + "\"\(key)\": "
+            text += String(decoding: value.serialized(.compact), as: UTF8.self)
+        }
+        text += members.isEmpty ? "}\n" : "\n}\n"
+        try FileSystem.writeAtomically(original, to: "\(path).orig-\(Int64(now.timeIntervalSince1970))")
+        try FileSystem.writeAtomically(Data(text.utf8), to: path)
+        return true
+    }
+
+    private typealias Scan = LogScan<Record>
+}
+
+/// One pass over a log file: which keys it holds and whether (and where) it is damaged.
+private struct LogScan<Record: AppendLogRecord> {
+    var summaries: [String: Record.Summary] = [:]
+    var entryCount = 0
+    /// File offset just after the last complete entry's value (before its comma).
+    var lastEntryEnd: Int64?
+    var lastEntryHadComma = false
+    var closed = false
+    var problem: (line: Int, reason: String)?
+    /// Lines after the first problem line. An interrupted append can only damage the last line
+    /// (and put `,}` after the entry before it), so any line after the damage means it is not a
+    /// torn tail but damage in the middle, or another layout.
+    var linesAfterProblem = 0
+    /// Whether the problem line is an entry followed by more entries and a closing brace: no
+    /// interrupted append leaves that, but a JSON object with all its entries on one line does.
+    var problemLineHoldsMoreEntries = false
+    var length: Int64 = 0
+
+    /// The file is fine, or only its end is what an interrupted append leaves: safe to cut.
+    var isTornTail: Bool {
+        guard let problem else { return true }
+        return problem.line > 1 && linesAfterProblem == 0
+    }
+
+    static func read(_ path: String) throws(FileError) -> LogScan {
+        var scan = LogScan()
+        var number = 0
+        try LineReader(path: path).forEachLine { line in
+            number += 1
+            scan.length = line.offset + Int64(line.bytes.count) + (line.terminated ? 1 : 0)
+            scan.take(line, number: number)
+            return true
+        }
+        return scan
+    }
+
+    mutating func take(_ line: LineReader.Line, number: Int) {
+        let bytes = line.bytes
+        if problem != nil {
+            linesAfterProblem += 1
+            return
+        }
+        if number == 1 {
+            if !(bytes.count == 1 && bytes[0] == UInt8(ascii: "{")) {
+                problem = (1, "not the \(Record.logName) layout imgur-archive writes (a '{' line, one entry per line, a '}' line)")
+            }
+            return
+        }
+        if let entry = Self.entry(bytes) {
+            if closed || (entryCount > 0 && !lastEntryHadComma) {
+                problem = (number, closed ? "entry after the closing brace" : "missing comma before this entry")
+                return
+            }
+            summaries[entry.id] = Record.summary(
+                ofObject: UnsafeBufferPointer(rebasing: bytes[entry.valueStart..<entry.valueEnd]))
+            entryCount += 1
+            lastEntryEnd = line.offset + Int64(entry.valueEnd)
+            lastEntryHadComma = entry.remainder == .comma
+            if entry.remainder == .junk {
+                problem = (number, "unexpected text after the entry")
+                let rest = bytes[entry.valueEnd...]
+                let last = rest.lastIndex { !" \t\r".utf8.contains($0) }
+                problemLineHoldsMoreEntries = rest.contains(UInt8(ascii: "\"")) && last.map { bytes[$0] == UInt8(ascii: "}") } == true
+            }
+            return
+        }
+        if !closed && bytes.count == 1 && bytes[0] == UInt8(ascii: "}") && !lastEntryHadComma {
+            closed = true
+            return
+        }
+        problem = (number, closed ? "text after the closing brace" : "not a complete \(Record.logName) entry")
+    }
+
+    struct Entry {
+        enum Remainder { case none, comma, junk }
+        var id: String
+        var valueStart: Int
+        var valueEnd: Int
+        var remainder: Remainder
+    }
+
+    /// The longest key a line may have.
+    static var maxKeyLength: Int { 64 }
+
+    /// `"KEY": {…}` optionally followed by `,`; nil unless the key and the object are valid.
+    static func entry(_ bytes: UnsafeBufferPointer<UInt8>) -> Entry? {
+        guard bytes.count > 4, bytes[0] == UInt8(ascii: "\"") else { return nil }
+        var quote = 1
+        while quote < bytes.count && quote <= maxKeyLength + 1 && bytes[quote] != UInt8(ascii: "\"") { quote += 1 }
+        guard quote < bytes.count, bytes[quote] == UInt8(ascii: "\""),
+            Record.isValidKey(String(decoding: UnsafeBufferPointer(rebasing: bytes[1..<quote]), as: UTF8.self)),
+            quote + 1 < bytes.count, bytes[quote + 1] == UInt8(ascii: ":")
+        else { return nil }
+        var start = quote + 2
+        while start < bytes.count && bytes[start] == 0x20 { start += 1 }
+        guard start < bytes.count, bytes[start] == UInt8(ascii: "{"),
+            let end = JSONSyntax.valueEnd(bytes, from: start)
+        else { return nil }
+        let id = String(decoding: UnsafeBufferPointer(rebasing: bytes[1..<quote]), as: UTF8.self)
+        let rest = bytes.count - end
+        let remainder: Entry.Remainder =
+            rest == 0 ? .none : (rest == 1 && bytes[end] == UInt8(ascii: ",") ? .comma : .junk)
+        return Entry(id: id, valueStart: start, valueEnd: end, remainder: remainder)
+    }
+}

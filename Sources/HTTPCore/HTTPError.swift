@@ -1,0 +1,59 @@
+import Foundation
+
+/// What can go wrong on the way to a server and back, before any answer is interpreted.
+public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The connection failed or broke (`code` is the `URLError` code).
+    case connectionFailed(url: String, code: Int, reason: String)
+    /// No byte for the idle timeout (`idle`), or the whole request took longer than its deadline.
+    case timedOut(url: String, seconds: TimeInterval, idle: Bool)
+    case tooManyRedirects(url: String, limit: Int)
+    case bodyTooLarge(url: String, limit: Int)
+    /// The body ended before `Content-Length` bytes arrived.
+    case incompleteBody(url: String, expected: Int64, received: Int64)
+
+    public var description: String {
+        switch self {
+        case .connectionFailed(let url, _, let reason):
+            return "connection to \(Self.hostOf(url)) failed: \(reason)"
+        case .timedOut(let url, let seconds, let idle):
+            return idle
+                ? "no data from \(Self.hostOf(url)) for \(Self.seconds(seconds))"
+                : "request to \(Self.hostOf(url)) took longer than \(Self.seconds(seconds))"
+        case .tooManyRedirects(let url, let limit):
+            return "more than \(limit) redirects from \(url)"
+        case .bodyTooLarge(let url, let limit):
+            return "answer from \(url) is larger than \(limit) bytes"
+        case .incompleteBody(let url, let expected, let received):
+            return "transfer of \(url) ended after \(received) of \(expected) bytes"
+        }
+    }
+
+    /// URL error codes that mean no connection was ever made: the server cannot have seen the
+    /// request (cannot find host, cannot connect, DNS failure, not connected).
+    static let neverConnectedCodes: Set<Int> = [-1003, -1004, -1006, -1009]
+
+    private static func hostOf(_ url: String) -> String {
+        URL(string: url)?.host ?? url
+    }
+
+    /// `30s`, `0.5s`: whole seconds when whole (or long), else one decimal.
+    public static func seconds(_ value: TimeInterval) -> String {
+        value.rounded() == value || value >= 10 ? "\(Int(value.rounded()))s" : String(format: "%.1fs", value)
+    }
+}
+
+extension HTTPError: RetryableError {
+    public var isTransient: Bool {
+        switch self {
+        case .connectionFailed, .timedOut, .incompleteBody: true
+        case .tooManyRedirects, .bodyTooLarge: false
+        }
+    }
+
+    public var retryAfter: TimeInterval? { nil }
+
+    public var provesRequestNotProcessed: Bool {
+        if case .connectionFailed(_, let code, _) = self { return Self.neverConnectedCodes.contains(code) }
+        return false
+    }
+}

@@ -1,0 +1,63 @@
+import ArchiveFormat
+import DurableFiles
+import Foundation
+import ImgurAPI
+
+/// What stops a command before or outside its work, with what the user needs to fix it.
+public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Bad options or arguments (exit 64).
+    case usage(String)
+    /// No client id anywhere we looked (exit 78).
+    case missingCredentials(searched: [String])
+    /// A credentials file exists but cannot be used (exit 78).
+    case invalidCredentials(path: String, reason: String)
+    /// Another setting is wrong, such as `IMGUR_API_BASE` (exit 78).
+    case configuration(String)
+
+    public var description: String {
+        switch self {
+        case .usage(let message):
+            return message
+        case .missingCredentials(let searched):
+            return """
+                no Imgur client id found (looked in IMGUR_CLIENT_ID, \(searched.joined(separator: ", "))). \
+                Register an application at https://api.imgur.com/oauth2/addclient ("anonymous usage without \
+                user authorization"), then put its client id in api_secrets.json in the storage directory \
+                (copy api_secrets.TEMPLATE.json) or set IMGUR_CLIENT_ID
+                """
+        case .invalidCredentials(let path, let reason):
+            return "cannot use credentials file \(path): \(reason)"
+        case .configuration(let message):
+            return message
+        }
+    }
+}
+
+/// Where errors become exit statuses (README, "Exit status"; docs/design.md).
+enum ExitStatus {
+    /// The status an error that stops a command ends it with.
+    static func of(_ error: any Error) -> ExitCode {
+        switch error {
+        case let error as CommandError:
+            if case .usage = error { return .usage }
+            return .configuration
+        case let error as FileError:
+            if case .locked = error { return .temporary }
+            return .failure
+        case let error as FormatError:
+            switch error {
+            case .invalidLog, .storage, .newerSchema: return .configuration
+            case .document: return .failure
+            }
+        case let error as ImgurAPIError:
+            switch error {
+            case .invalidClientID, .invalidBaseURL: return .configuration
+            default: return error.isTransient ? .temporary : .failure
+            }
+        case is CancellationError:
+            return .interrupted
+        default:
+            return .failure
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// The command-line tool, callable in-process: `main.swift` only hands it the process.
+public enum ImgurArchiveTool {
+    /// Parses `arguments` (without the program name), runs, and returns the exit status.
+    public static func run(_ arguments: [String], context: RunContext) async -> ExitCode {
+        let invocation: Invocation
+        do {
+            invocation = try CommandLineParser.parse(arguments)
+        } catch {
+            context.console.err("Error: \(error)\n\(Usage.line)\n  See 'imgur-archive --help'.\n")
+            return .usage
+        }
+        let global = invocation.global
+        switch invocation.command {
+        case .help(let command):
+            context.console.out(command.map(Usage.help(for:)) ?? Usage.help)
+            return .success
+        case .version:
+            context.console.out("imgur-archive \(Usage.version)\n")
+            return .success
+        default:
+            break
+        }
+        let reporter = Reporter(console: context.console, verbosity: global.verbosity)
+        do {
+            let session = try Session(global: global, context: context, reporter: reporter)
+            switch invocation.command {
+            case .archive(let options):
+                return try await ArchiveCommand(options: options).run(session)
+            case .user(let name, var options):
+                options.inputs = []
+                return try await ArchiveCommand(options: options, account: name).run(session)
+            case .verify(let options):
+                return try await VerifyCommand(options: options).run(session)
+            case .html:
+                return try HTMLCommand().run(session)
+            case .help, .version:
+                return .success
+            }
+        } catch {
+            return report(error, reporter: reporter, console: context.console)
+        }
+    }
+
+    /// Prints an error that stopped a command the way its kind is printed (usage errors with the
+    /// usage line) and returns its exit status.
+    static func report(_ error: any Error, reporter: Reporter, console: Console) -> ExitCode {
+        reporter.clearStatus()
+        if case CommandError.usage(let message) = error {
+            console.err("Error: \(message)\n\(Usage.line)\n")
+        } else {
+            reporter.error("\(error)")
+        }
+        return ExitStatus.of(error)
+    }
+}

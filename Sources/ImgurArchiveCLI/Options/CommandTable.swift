@@ -1,0 +1,227 @@
+import ArchiveFormat
+import Archiver
+
+/// The command words.
+public enum CommandName: String, CaseIterable, Sendable {
+    /// No word: archive ids, URLs or links.txt.
+    case archive
+    case user, verify, html
+
+    /// The word that names the command on the command line (nil for the default one).
+    var word: String? { self == .archive ? nil : rawValue }
+}
+
+/// One option: its names, its value, its help, the commands it applies to and what it sets. The
+/// parser, every `--help` and the README's option list come from this one table, so a command
+/// cannot drift from its help.
+struct OptionSpec: Sendable {
+    /// `-j`, `--jobs`: the short name (if any) first.
+    let names: [String]
+    /// `<n>` for an option that takes a value; nil for a flag.
+    let value: String?
+    let help: [String]
+    /// The commands it applies to; every command when nil (a global option).
+    let commands: Set<CommandName>?
+    let apply: @Sendable (inout Parsed, _ name: String, _ value: String?) throws(CommandError) -> Void
+
+    func applies(to command: CommandName) -> Bool { commands?.contains(command) ?? true }
+}
+
+/// What the parser has read so far, before it is checked against its command.
+struct Parsed: Sendable {
+    var global = GlobalOptions()
+    var archive = ArchiveOptions()
+    var verify = VerifyOptions()
+    var help = false
+    var version = false
+    /// Flags whose combination is checked once everything is read.
+    var flags: Set<String> = []
+}
+
+/// One command: its usage line and what it does.
+struct CommandSpec: Sendable {
+    let name: CommandName
+    let usage: String
+    let abstract: [String]
+}
+
+/// Help and version text, generated from the tables.
+public enum Usage {
+    public static let version = "0.1.0"
+    public static let line = "USAGE: imgur-archive [<options>] [<id-or-url> ...] | user <name> | verify [<id> ...] | html"
+
+    static let commands: [CommandSpec] = [
+        CommandSpec(
+            name: .archive, usage: "[<id-or-url> ...]",
+            abstract: [
+                "Archive albums and images: ids or Imgur URLs (imgur.com/a/ID,",
+                "/a/title-ID, /gallery/ID, /t/TAG/ID, imgur.com/ID,",
+                "i.imgur.com/ID.jpg, imgur.com/user/NAME). Without any, every",
+                "entry of links.txt in the storage directory is archived.",
+            ]),
+        CommandSpec(
+            name: .user, usage: "user <name>",
+            abstract: [
+                "Archive every album and gallery submission of an account. A",
+                "rerun stops at the first page where everything is archived.",
+            ]),
+        CommandSpec(
+            name: .verify, usage: "verify [<id> ...]",
+            abstract: [
+                "Check the archive offline: every file against its SHA-256,",
+                "every document, files that belong to nothing. Exit 0 only when",
+                "everything is intact.",
+            ]),
+        CommandSpec(
+            name: .html, usage: "html",
+            abstract: [
+                "Write index.html and one page per album, to read the archive in",
+                "a browser without Imgur (nothing is loaded from the network).",
+            ]),
+    ]
+
+    static let archiving: Set<CommandName> = [.archive, .user]
+
+    static let options: [OptionSpec] = [
+        OptionSpec(
+            names: ["-C", "--dir"], value: "<dir>", help: ["Storage directory (default: the current directory)."],
+            commands: nil, apply: { parsed, _, value in parsed.global.directory = value }),
+        OptionSpec(
+            names: ["-j", "--jobs"], value: "<n>",
+            help: ["Downloads (or, for verify, albums) at once, 1 to \(GlobalOptions.maxJobs) (default: \(GlobalOptions.defaultJobs))."],
+            commands: nil,
+            apply: { (parsed, name, value) throws(CommandError) in
+                guard let value, let jobs = Int(value), (1...GlobalOptions.maxJobs).contains(jobs) else {
+                    throw .usage("'\(name)' takes a number from 1 to \(GlobalOptions.maxJobs), not '\(value ?? "")'")
+                }
+                parsed.global.jobs = jobs
+            }),
+        OptionSpec(
+            names: ["--refresh"], value: nil,
+            help: ["Check albums already in the catalog again (including those", "recorded as unavailable), and fetch what is new or missing."],
+            commands: archiving, apply: { parsed, _, _ in parsed.archive.refresh = true }),
+        OptionSpec(
+            names: ["--animated"], value: "<format>",
+            help: [
+                "gif (default) or mp4: which file to keep for animated media.",
+                "GIFs over 20 MB are always kept as mp4 (Imgur only serves a", "thumbnail of them as GIF).",
+            ],
+            commands: archiving,
+            apply: { (parsed, _, value) throws(CommandError) in
+                guard let format = value.flatMap({ AnimatedFormat(rawValue: $0.lowercased()) }) else {
+                    throw .usage("'--animated' takes gif or mp4, not '\(value ?? "")'")
+                }
+                parsed.archive.animated = format
+            }),
+        OptionSpec(
+            names: ["--metadata-only"], value: nil, help: ["Write the documents, download no media."], commands: archiving,
+            apply: { parsed, name, _ in parsed.flags.insert(name) }),
+        OptionSpec(
+            names: ["--media-only"], value: nil, help: ["Download the media, write no documents."], commands: archiving,
+            apply: { parsed, name, _ in parsed.flags.insert(name) }),
+        OptionSpec(
+            names: ["--comments"], value: nil, help: ["Also keep gallery posts' comments (comments_<ID>.json)."],
+            commands: archiving, apply: { parsed, _, _ in parsed.archive.comments = true }),
+        OptionSpec(
+            names: ["--all-pages"], value: nil, help: ["user: walk every page, not only the new ones."],
+            commands: archiving, apply: { parsed, _, _ in parsed.archive.allPages = true }),
+        OptionSpec(
+            names: ["--newest-first"], value: nil, help: ["user: archive the newest items first (default)."],
+            commands: archiving, apply: { parsed, name, _ in parsed.flags.insert(name) }),
+        OptionSpec(
+            names: ["--oldest-first"], value: nil, help: ["user: archive the oldest items first."], commands: archiving,
+            apply: { parsed, name, _ in parsed.flags.insert(name) }),
+        OptionSpec(
+            names: ["--repair"], value: nil,
+            help: ["verify: fetch again what is missing or damaged (damaged files", "are kept aside as <file>.damaged-<time>)."],
+            commands: [.verify], apply: { parsed, _, _ in parsed.verify.repair = true }),
+        OptionSpec(
+            names: ["--wait"], value: nil,
+            help: ["If another run is using the storage directory, wait for it", "instead of exiting with status 75."],
+            commands: nil, apply: { parsed, _, _ in parsed.global.wait = true }),
+        OptionSpec(
+            names: ["-q", "--quiet"], value: nil, help: ["Print only errors and a summary of failures."], commands: nil,
+            apply: { parsed, _, _ in parsed.global.verbosity = .quiet }),
+        OptionSpec(
+            names: ["-v", "--verbose"], value: nil, help: ["Also print every request and retry."], commands: nil,
+            apply: { parsed, _, _ in parsed.global.verbosity = .verbose }),
+        OptionSpec(
+            names: ["--version"], value: nil, help: ["Print the version."], commands: nil,
+            apply: { parsed, _, _ in parsed.version = true }),
+        OptionSpec(
+            names: ["-h", "--help"], value: nil, help: ["Show this help."], commands: nil,
+            apply: { parsed, _, _ in parsed.help = true }),
+    ]
+
+    static func option(named name: String) -> OptionSpec? {
+        options.first { $0.names.contains(name) }
+    }
+
+    /// The lines of the OPTIONS section for `command` (every option when nil).
+    static func optionLines(for command: CommandName?) -> String {
+        var lines: [String] = []
+        for option in options where command.map(option.applies) ?? true {
+            var head = "  " + option.names.joined(separator: ", ")
+            if let value = option.value { head += " \(value)" }
+            for (index, text) in option.help.enumerated() {
+                let left = index == 0 ? head : ""
+                let padding = max(1, 26 - left.count)
+                lines.append(left + String(repeating: " ", count: padding) + text)
+            }
+        }
+        lines.append("  --                      Everything after it is an id or URL (an album named \"verify\").")
+        return lines.joined(separator: "\n")
+    }
+
+    static let environment = """
+        ENVIRONMENT:
+          IMGUR_CLIENT_ID         Client id of your Imgur application (else api_secrets.json in
+                                  the storage directory, else
+                                  $XDG_CONFIG_HOME/imgur-archive/api_secrets.json).
+          IMGUR_API_BASE          API root (default https://api.imgur.com); plain http only to
+                                  a loopback host.
+          NO_COLOR                Never use colour.
+          SOURCE_DATE_EPOCH       Write this time (unix seconds) in the documents instead of now.
+        """
+
+    static let exitStatus = """
+        EXIT STATUS:
+          0    Everything asked for is in the archive (or, for verify, intact).
+          1    Some albums failed or are damaged, or some input could not be used.
+          64   Usage error.
+          75   Temporary problem (rate limit, network, another run): run again later.
+          78   Configuration error (credentials, storage directory, catalog).
+          130  Interrupted (SIGINT); 143 terminated (SIGTERM). Partial files resume next run.
+        """
+
+    /// The overview: every command and every option.
+    public static var help: String {
+        var text = """
+            OVERVIEW: Archive Imgur albums, images and accounts into portable folders: every media file,
+            in order, with its descriptions and metadata, plus one catalog of everything archived
+            (scraping_logs.json). Runs in a storage directory, from a shell or from cron.
+
+            \(line)
+
+            COMMANDS:
+
+            """
+        for command in commands {
+            for (index, abstract) in command.abstract.enumerated() {
+                let left = index == 0 ? "  \(command.usage)" : ""
+                text += left + String(repeating: " ", count: max(1, 26 - left.count)) + abstract + "\n"
+            }
+        }
+        text += "\nOPTIONS:\n\(optionLines(for: nil))\n\n\(environment)\n\n\(exitStatus)\n\n"
+        return text
+    }
+
+    /// The help of one command: its usage, what it does, and only the options that apply to it.
+    static func help(for name: CommandName) -> String {
+        guard let command = commands.first(where: { $0.name == name }) else { return help }
+        let usage = "USAGE: imgur-archive \(command.name.word.map { "\($0) " } ?? "")[<options>] "
+            + (command.name == .archive ? command.usage : String(command.usage.dropFirst(name.rawValue.count + 1)))
+        return "OVERVIEW: " + command.abstract.joined(separator: "\n") + "\n\n\(usage)\n\nOPTIONS:\n"
+            + optionLines(for: name) + "\n\n\(exitStatus)\n\n"
+    }
+}

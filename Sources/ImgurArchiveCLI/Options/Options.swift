@@ -1,0 +1,97 @@
+import ArchiveFormat
+import Archiver
+
+/// What the command line asks for: the options every command shares and the command itself.
+public struct Invocation: Equatable, Sendable {
+    public var global = GlobalOptions()
+    public var command: Command
+
+    public init(global: GlobalOptions = GlobalOptions(), command: Command) {
+        self.global = global
+        self.command = command
+    }
+}
+
+/// The commands, each with its own options.
+public enum Command: Equatable, Sendable {
+    /// `--help`, `COMMAND --help`: the help of a command, or the overview (nil).
+    case help(CommandName?)
+    case version
+    /// Archive ids and URLs given as arguments, or every entry of links.txt.
+    case archive(ArchiveOptions)
+    /// `imgur-archive user NAME`: every album and gallery submission of an account.
+    case user(name: String, ArchiveOptions)
+    /// `imgur-archive verify [ID...]`: check the archive offline.
+    case verify(VerifyOptions)
+    /// `imgur-archive html`: write static HTML pages for reading the archive offline.
+    case html
+}
+
+/// How much a command prints.
+public enum Verbosity: Int, Sendable, Comparable {
+    case quiet, normal, verbose
+
+    public static func < (lhs: Verbosity, rhs: Verbosity) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The options every command shares.
+public struct GlobalOptions: Equatable, Sendable {
+    /// `-C` / `--dir`; nil for the current directory.
+    public var directory: String?
+    /// Transfers (or, for verify, albums) at once.
+    public var jobs = GlobalOptions.defaultJobs
+    public var verbosity: Verbosity = .normal
+    /// Wait for another run on the storage directory instead of exiting with 75.
+    public var wait = false
+
+    public static let defaultJobs = 8
+    public static let maxJobs = 64
+
+    public init(directory: String? = nil) {
+        self.directory = directory
+    }
+}
+
+/// Options of an archiving run (the default command and `user`).
+public struct ArchiveOptions: Equatable, Sendable {
+    /// Album ids or URLs; empty means "read links.txt".
+    public var inputs: [String] = []
+    public var refresh = false
+    public var animated: AnimatedFormat = .gif
+    public var scope: ArchiveScope = .everything
+    /// Keep gallery posts' comments in `comments_<ID>.json`.
+    public var comments = false
+    /// Walk every page of an account, not only until a page that is all archived.
+    public var allPages = false
+    public var order: AccountOrder = .newestFirst
+
+    public init(inputs: [String] = []) {
+        self.inputs = inputs
+    }
+
+    /// The request the read side works from.
+    func request(jobs: Int) -> ArchiveRequest {
+        var request = ArchiveRequest()
+        request.refresh = refresh
+        request.scope = scope
+        request.animated = animated
+        request.comments = comments
+        request.allPages = allPages
+        request.order = order
+        request.jobs = jobs
+        return request
+    }
+}
+
+/// Options of `imgur-archive verify`.
+public struct VerifyOptions: Equatable, Sendable {
+    /// Albums to check; empty means every album folder of the storage directory.
+    public var ids: [String] = []
+    /// Fetch what is missing or corrupt again.
+    public var repair = false
+
+    public init(ids: [String] = [], repair: Bool = false) {
+        self.ids = ids
+        self.repair = repair
+    }
+}

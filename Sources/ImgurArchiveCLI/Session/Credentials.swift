@@ -1,0 +1,74 @@
+import ArchiveFormat
+import DurableFiles
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The Imgur client id and where it came from. The id itself is never printed.
+public struct Credentials: Sendable, Equatable {
+    public let clientID: String
+    /// "IMGUR_CLIENT_ID" or the file it was read from.
+    public let source: String
+    /// Problems worth a warning (a file others can read).
+    public let warnings: [String]
+
+    /// Looks in `IMGUR_CLIENT_ID`, then `<storage>/api_secrets.json`, then
+    /// `$XDG_CONFIG_HOME/imgur-archive/api_secrets.json` (default `~/.config/…`).
+    /// - Throws: `ArchiveError.missingCredentials` or `.invalidCredentials` (exit 78).
+    public static func find(environment: [String: String], storage: StorageLayout) throws(CommandError) -> Credentials {
+        if let fromEnvironment = environment["IMGUR_CLIENT_ID"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !fromEnvironment.isEmpty
+        {
+            return Credentials(clientID: fromEnvironment, source: "IMGUR_CLIENT_ID", warnings: [])
+        }
+        let candidates = [storage.secrets, userConfigPath(environment)].compactMap { $0 }
+        for path in candidates where FileSystem.exists(path) {
+            return try read(path)
+        }
+        throw .missingCredentials(searched: candidates)
+    }
+
+    static func userConfigPath(_ environment: [String: String]) -> String? {
+        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
+            return "\(config)/imgur-archive/api_secrets.json"
+        }
+        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        return "\(home)/.config/imgur-archive/api_secrets.json"
+    }
+
+    /// Reads a file shaped like `api_secrets.TEMPLATE.json`: `{"client_id": "…", "client_secret": "…"}`.
+    static func read(_ path: String) throws(CommandError) -> Credentials {
+        let data: Data
+        do {
+            data = try FileSystem.read(path, limit: 1 << 16)
+        } catch {
+            throw .invalidCredentials(path: path, reason: readReason(error))
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw .invalidCredentials(path: path, reason: "not a JSON object like api_secrets.TEMPLATE.json")
+        }
+        guard let clientID = (json["client_id"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines),
+            !clientID.isEmpty, !clientID.uppercased().contains("YOUR_")
+        else {
+            throw .invalidCredentials(path: path, reason: "\"client_id\" is missing or still the template's placeholder")
+        }
+        var warnings: [String] = []
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o044 != 0 {
+            let mode = String(info.st_mode & 0o777, radix: 8)
+            warnings.append("\(path) is readable by other users (mode \(mode)); run: chmod 600 \(path)")
+        }
+        return Credentials(clientID: clientID, source: path, warnings: warnings)
+    }
+
+    private static func readReason(_ error: FileError) -> String {
+        if case .read(_, let reason) = error { return reason }
+        return "\(error)"
+    }
+}

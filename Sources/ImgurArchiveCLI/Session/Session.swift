@@ -1,0 +1,77 @@
+import ArchiveFormat
+import Archiver
+import DurableFiles
+import Foundation
+import HTTPCore
+import ImgurAPI
+import Jobs
+
+/// What a command works with, built once per command (docs/design.md, "Session"): the storage
+/// directory, its lock, the credentials, the API client, the transports, the rate-limit budget and
+/// the reporter. Commands ask it for what they need, in the order their errors should win.
+struct Session {
+    let context: RunContext
+    let global: GlobalOptions
+    let reporter: Reporter
+    let layout: StorageLayout
+
+    init(global: GlobalOptions, context: RunContext, reporter: Reporter) throws {
+        self.global = global
+        self.context = context
+        self.reporter = reporter
+        layout = try StorageLayout.resolve(global.directory, in: context.currentDirectory)
+    }
+
+    var userAgent: String { "imgur-archive/\(Usage.version)" }
+
+    /// The storage directory's run lock; with `--wait`, waiting for another run to finish.
+    func lock() throws -> RunLock {
+        try RunLock.acquire(layout.lock, wait: global.wait) {
+            reporter.note("waiting for another imgur-archive run to finish with \(layout.root)")
+        }
+    }
+
+    /// The client id and where it came from (warning when its file is readable by others).
+    func credentials() throws -> Credentials {
+        let credentials = try Credentials.find(environment: context.environment, storage: layout)
+        for warning in credentials.warnings { reporter.warning(warning) }
+        return credentials
+    }
+
+    /// Where the API is, with the client id.
+    func apiConfiguration(_ credentials: Credentials) throws -> APIConfiguration {
+        do {
+            return try APIConfiguration(
+                baseURL: context.environment["IMGUR_API_BASE"] ?? APIConfiguration.defaultBaseURL,
+                clientID: credentials.clientID)
+        } catch {
+            throw CommandError.configuration("IMGUR_API_BASE: \(error)")
+        }
+    }
+
+    /// The client, the media transport and the budget an archiving run needs.
+    func archiveServices(_ api: APIConfiguration) -> ArchiveServices {
+        let budget = RateLimitBudget(reserve: context.reserve)
+        let reporter = self.reporter
+        let retrier = Retrier(policy: context.retryPolicy) { reporter.retry($0) }
+        let client = ImgurClient(
+            configuration: api,
+            transport: VerboseTransport(
+                URLSessionTransport(configuration: .init(sessions: 1, connectionsPerSession: 4, userAgent: userAgent)),
+                reporter: reporter),
+            retrier: retrier, onRateLimit: budget.update)
+        let mediaTransport = VerboseTransport(
+            URLSessionTransport(configuration: ArchiveServices.mediaTransport(jobs: global.jobs, userAgent: userAgent)),
+            reporter: reporter)
+        return ArchiveServices(
+            layout: layout, client: client, mediaTransport: mediaTransport, budget: budget, retrier: retrier,
+            downloadSettings: context.downloadSettings, jobs: global.jobs, events: reporter, now: context.now)
+    }
+
+    /// The catalog, opened (and its tail repaired) under the lock.
+    func openCatalog() throws -> Catalog {
+        let catalog = try Catalog.open(layout.catalog, now: context.now())
+        if let note = catalog.repairNote { reporter.warning(note) }
+        return catalog
+    }
+}

@@ -1,0 +1,46 @@
+import HTTPCore
+
+/// How one item of a run (an album, an upload) ended, or what `verify` found: the word that starts
+/// its line.
+public enum Verdict: String, Sendable, CaseIterable {
+    case archived, partial, alreadyArchived = "already archived", unavailable, failed, deferred
+    /// `verify`: intact, an interrupted download to finish, bytes that do not match, mended by --repair.
+    case verified = "ok", incomplete, damaged, repaired
+    /// Uploads.
+    case uploaded, uncertain, deleted
+
+    /// Whether the line reports a problem (printed even under `--quiet`).
+    public var isProblem: Bool {
+        switch self {
+        case .failed, .damaged: true
+        default: false
+        }
+    }
+}
+
+/// What a run tells its user, as it happens. The command line's `Reporter` turns these into lines
+/// on stdout, diagnostics on stderr and a live status line; the layers below only say what happened.
+public protocol RunEvents: Sendable {
+    /// `count` more items (albums, uploads) will be reported.
+    func expect(_ count: Int)
+    /// Files and bytes that are known to be coming (from the API's sizes), for the progress line.
+    func expectFiles(_ count: Int, bytes: Int64)
+    /// The line of one finished item, in input order: `archived  q6i58  12 files, 34.5 MB  "Title"`.
+    func result(_ verdict: Verdict, _ subject: String, _ detail: String)
+    /// A line about the run itself: `account  NAME  12 to archive from 3 pages`.
+    func heading(_ label: String, _ subject: String, _ detail: String)
+    func warning(_ text: String)
+    func error(_ text: String)
+    /// Shown unless `--quiet`.
+    func note(_ text: String)
+    /// Shown with `--verbose` only.
+    func verbose(_ text: String)
+    func retry(_ event: RetryEvent)
+    /// Bytes received (or hashed) for the progress line; `fileDone` once per finished file.
+    func bytesReceived(_ count: Int)
+    func fileDone()
+}
+
+extension RunEvents {
+    public func expectFiles(_ count: Int, bytes: Int64) {}
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Sizes, durations and quoted text for the lines a user reads.
+public enum TextFormat {
+    /// `34.5 MB`, `1.20 GB`, `512 B` (decimal units, as curl and du -h --si).
+    public static func size(_ bytes: Int64) -> String {
+        let value = Double(bytes)
+        if value >= 1e9 { return String(format: "%.2f GB", value / 1e9) }
+        if value >= 1e6 { return String(format: "%.1f MB", value / 1e6) }
+        if value >= 1e3 { return String(format: "%.1f kB", value / 1e3) }
+        return "\(bytes) B"
+    }
+
+    /// `6.1s`, `42s`, `3m05s`, `2h07m`.
+    public static func duration(_ seconds: TimeInterval) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        if seconds < 10 { return String(format: "%.1fs", seconds) }
+        let whole = Int(min(seconds, 1e9).rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return "\(whole / 60)m\(String(format: "%02d", whole % 60))s" }
+        return "\(whole / 3600)h\(String(format: "%02d", whole / 60 % 60))m"
+    }
+
+    /// `1 file`, `12 files`.
+    public static func count(_ number: Int, _ singular: String, _ plural: String) -> String {
+        "\(number) \(number == 1 ? singular : plural)"
+    }
+
+    /// A title as it may appear on one line of a terminal: control characters removed, shortened.
+    public static func quoted(_ title: String?) -> String {
+        guard let title, !title.isEmpty else { return "" }
+        let clean = String(String.UnicodeScalarView(title.unicodeScalars.map {
+            $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? " " : $0
+        }))
+        let short = clean.count > 60 ? clean.prefix(59) + "…" : Substring(clean)
+        return "\"\(short)\""
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ArchiveFormat
+@testable import DurableFiles
+@testable import ExactJSON
+@testable import ImgurArchiveCLI
+
+/// The built `imgur-archive` binary, run as a user would in a storage directory.
+@Suite struct BinaryTests {
+    @Test func printsItsVersionAndHelp() async throws {
+        let version = try await BinaryRunner.run(["--version"], environment: [:], directory: "/")
+        #expect(version.status == 0)
+        #expect(version.out == "imgur-archive \(Usage.version)\n")
+        let help = try await BinaryRunner.run(["--help"], environment: [:], directory: "/")
+        #expect(help.status == 0)
+        #expect(help.out.contains("USAGE: imgur-archive"))
+        #expect(help.out.contains("EXIT STATUS:"))
+        #expect(help.err.isEmpty)
+    }
+
+    @Test func anUnknownOptionExitsWith64() async throws {
+        let result = try await BinaryRunner.run(["--nope"], environment: [:], directory: "/")
+        #expect(result.status == 64)
+        #expect(result.err.hasPrefix("Error: unknown option '--nope'\nUSAGE: imgur-archive"))
+        #expect(result.out.isEmpty)
+    }
+
+    @Test func archivesLinksTxtInTheCurrentDirectory() async throws {
+        let harness = try ArchiveFixture()
+        let media = FakeMedia.sampleAlbum()
+        harness.imgur.add(FakeAlbum(id: "q6i58", title: "Wallpapers", media: media))
+        try harness.write("# albums\nhttps://imgur.com/a/wallpapers-q6i58\n", to: "links.txt")
+        try harness.write("{\"client_id\": \"\(FakeImgur.clientID)\"}", to: "api_secrets.json")
+        chmod(harness.path("api_secrets.json"), 0o600)
+        let environment = ["IMGUR_API_BASE": harness.imgur.apiBase, "HOME": harness.directory, "PATH": "/usr/bin:/bin"]
+
+        let first = try await BinaryRunner.run([], environment: environment, directory: harness.directory)
+        #expect(first.status == 0, "\(first.out)\n\(first.err)")
+        #expect(first.out.contains("archived         q6i58    3 files"))
+        #expect(first.err.isEmpty, "no warning, no progress line when not on a terminal: \(first.err)")
+        for item in media { #expect(harness.data("q6i58/\(item.fileName)") == item.data) }
+        #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
+
+        harness.imgur.server.resetLog()
+        let second = try await BinaryRunner.run([], environment: environment, directory: harness.directory)
+        #expect(second.status == 0)
+        #expect(harness.imgur.requestCount == 0)
+    }
+
+    @Test func aSecondRunOnTheSameDirectoryExitsWith75NamingTheFirst() async throws {
+        let harness = try ArchiveFixture()
+        let held = try RunLock.acquire(StorageLayout(root: harness.directory).lock, wait: false)
+        let environment = ["IMGUR_CLIENT_ID": FakeImgur.clientID, "IMGUR_API_BASE": harness.imgur.apiBase]
+        let result = try await BinaryRunner.run(["q6i58"], environment: environment, directory: harness.directory)
+        #expect(result.status == 75)
+        #expect(result.err.contains("another imgur-archive run (pid \(getpid())) is using \(harness.directory)"))
+        withExtendedLifetime(held) {}
+    }
+
+    @Test func missingCredentialsExitWith78() async throws {
+        let harness = try ArchiveFixture()
+        let result = try await BinaryRunner.run(
+            ["q6i58"], environment: ["HOME": harness.directory], directory: harness.directory)
+        #expect(result.status == 78)
+        #expect(result.err.hasPrefix("error: no Imgur client id found"))
+    }
+
+    @Test func aRunWaitsForAnotherRunWithWait() async throws {
+        let harness = try ArchiveFixture()
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: FakeMedia.sampleAlbum()))
+        let held = try RunLock.acquire(StorageLayout(root: harness.directory).lock, wait: false)
+        let environment = ["IMGUR_CLIENT_ID": FakeImgur.clientID, "IMGUR_API_BASE": harness.imgur.apiBase]
+        let (process, out, err) = try BinaryRunner.start(
+            ["--wait", "q6i58"], environment: environment, directory: harness.directory)
+        try await Task.sleep(nanoseconds: 700_000_000)
+        #expect(process.isRunning, "the second run waits for the lock")
+        #expect(harness.imgur.requestCount == 0)
+        withExtendedLifetime(held) {}
+        _ = consume held
+        let result = await BinaryRunner.finish(process, out, err)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.err.contains("waiting for another imgur-archive run to finish with \(harness.directory)"))
+        #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ArchiveFormat
+@testable import DurableFiles
+@testable import ExactJSON
+@testable import ImgurArchiveCLI
+
+/// The built binary stopped the hard ways: SIGKILL, SIGINT/SIGTERM, a full disk. Each time the next
+/// run must finish the archive, byte for byte what an uninterrupted run gives.
+@Suite struct InterruptionTests {
+    static let epoch = "1790000000"
+
+    /// An album with a large file whose first response sends 2.5 MB and then stalls, so that a run
+    /// is surely in the middle of it when the test strikes, however slow the machine. (Bytes reach
+    /// the partial file in 512 KiB pieces: more than two of them must have arrived.)
+    static func slowAlbum(slow: Bool = true) throws -> (ArchiveFixture, [FakeMedia]) {
+        let harness = try ArchiveFixture()
+        let media = [
+            FakeMedia(id: "Small01", ext: "png", size: 4_000, description: "before"),
+            FakeMedia(id: "BigFile", ext: "jpg", size: 3_000_000, description: "big"),
+            FakeMedia(id: "Small02", ext: "mp4", size: 9_000),
+        ]
+        harness.imgur.add(FakeAlbum(id: "q6i58", title: "Slow", media: media))
+        harness.imgur.add(FakeAlbum(id: "XyZ12ab", media: [FakeMedia(id: "Other01", size: 5_000)]))
+        let big = media[1]
+        if slow {
+            harness.imgur.inject(
+            "/media/BigFile.jpg",
+            .bytes(big.data, contentType: big.contentType, headers: [("ETag", big.etag)])
+                    .with(.stallAfter(bytes: 2_500_000)))
+        }
+        try harness.write("XyZ12ab\nq6i58\n", to: "links.txt")
+        return (harness, media)
+    }
+
+    static func environment(_ harness: ArchiveFixture) -> [String: String] {
+        [
+            "IMGUR_CLIENT_ID": FakeImgur.clientID, "IMGUR_API_BASE": harness.imgur.apiBase, "HOME": harness.directory,
+            "SOURCE_DATE_EPOCH": epoch,
+        ]
+    }
+
+    /// Waits until the partial file of the big download has some bytes.
+    static func waitForPartialDownload(_ harness: ArchiveFixture) async throws {
+        let partial = harness.path("q6i58/.BigFile.jpg.part")
+        for _ in 0..<1200 {
+            if let size = try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int, size >= 1_048_576 {
+                return
+            }
+            try await Task.sleep(nanoseconds: 25_000_000)
+        }
+        Issue.record("the download never started")
+    }
+
+    /// What an uninterrupted run writes for the same input, in another directory.
+    static func reference(_ harness: ArchiveFixture) async throws -> String {
+        let directory = try makeTemporaryDirectory()
+        try FileManager.default.copyItem(atPath: harness.path("links.txt"), toPath: "\(directory)/links.txt")
+        var environment = Self.environment(harness)
+        environment["HOME"] = directory
+        let result = try await BinaryRunner.run([], environment: environment, directory: directory)
+        #expect(result.status == 0)
+        return directory
+    }
+
+    static func expectSameArchive(_ harness: ArchiveFixture, as reference: String) throws {
+        let expected = filesBelow(reference)
+        #expect(harness.files() == expected)
+        for file in expected where !file.hasSuffix(".lock") {
+            #expect(harness.data(file) == FileManager.default.contents(atPath: "\(reference)/\(file)"), "\(file)")
+        }
+    }
+
+    @Test func aRunKilledMidDownloadIsFinishedByTheNextRunByteForByte() async throws {
+        let (harness, _) = try Self.slowAlbum()
+        let (process, out, err) = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
+        try await Self.waitForPartialDownload(harness)
+        kill(process.processIdentifier, SIGKILL)
+        let killed = await BinaryRunner.finish(process, out, err)
+        #expect(killed.status == SIGKILL, "\(killed.out)\(killed.err)")
+        #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58/BigFile.jpg")), "no half file under a final name")
+        // Whatever the kill left, the catalog is readable and holds only finished albums.
+        let catalog = try #require(harness.json("scraping_logs.json"))
+        #expect(catalog.objectValue?.keys.contains("q6i58") == false)
+
+        let next = try await BinaryRunner.run([], environment: Self.environment(harness), directory: harness.directory)
+        #expect(next.status == 0, "\(next.out)\(next.err)")
+        let resumed = try #require(harness.imgur.requests("/media/BigFile.jpg").last)
+        #expect(resumed.header("Range")?.hasPrefix("bytes=") == true, "the next run resumed the partial file")
+        let reference = try await Self.reference(harness)
+        defer { try? FileManager.default.removeItem(atPath: reference) }
+        try Self.expectSameArchive(harness, as: reference)
+    }
+
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func aSignalStopsTheRunCleanly(signal: Int32, status: Int32) async throws {
+        let (harness, _) = try Self.slowAlbum()
+        let (process, out, err) = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
+        try await Self.waitForPartialDownload(harness)
+        kill(process.processIdentifier, signal)
+        let stopped = await BinaryRunner.finish(process, out, err)
+        #expect(stopped.status == status, "\(stopped.out)\(stopped.err)")
+        #expect(stopped.out.contains("archived         XyZ12ab"), "what was finished is reported: \(stopped.err)")
+        #expect(stopped.out.contains("1 interrupted"), "and the summary says what stopped: \(stopped.out)")
+        #expect(FileManager.default.fileExists(atPath: harness.path("q6i58/.BigFile.jpg.part")), "the partial file is kept")
+        #expect(harness.json("scraping_logs.json")?.objectValue?.keys.sorted() == ["XyZ12ab"])
+
+        let next = try await BinaryRunner.run([], environment: Self.environment(harness), directory: harness.directory)
+        #expect(next.status == 0)
+        #expect(harness.imgur.requests("/media/BigFile.jpg").last?.header("Range")?.hasPrefix("bytes=") == true)
+        let reference = try await Self.reference(harness)
+        defer { try? FileManager.default.removeItem(atPath: reference) }
+        try Self.expectSameArchive(harness, as: reference)
+    }
+
+    @Test func aWriteFailureStopsTheRunNamingThePathAndTheNextRunCompletes() async throws {
+        let (harness, _) = try Self.slowAlbum(slow: false)
+        let limited = try await BinaryRunner.run(
+            ["-c", "trap '' XFSZ; ulimit -f 1000; exec \"$0\"", BinaryRunner.executable],
+            environment: Self.environment(harness).merging(["PATH": "/usr/bin:/bin"]) { $1 },
+            directory: harness.directory, launcher: "/bin/bash")
+        #expect(limited.status == 1, "\(limited.out)\(limited.err)")
+        #expect(limited.err.contains("error: cannot write \(harness.path("q6i58/.BigFile.jpg.part")): File too large"))
+        #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58/BigFile.jpg")))
+        #expect(harness.json("scraping_logs.json")?["q6i58"] == nil)
+
+        let next = try await BinaryRunner.run([], environment: Self.environment(harness), directory: harness.directory)
+        #expect(next.status == 0, "\(next.out)\(next.err)")
+        let reference = try await Self.reference(harness)
+        defer { try? FileManager.default.removeItem(atPath: reference) }
+        try Self.expectSameArchive(harness, as: reference)
+    }
+}
