@@ -102,8 +102,9 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension ImgurAPIError: RetryableError {
-    /// A 429 or an "over capacity" 403 is Imgur refusing the request before acting on it: even an
-    /// upload may be sent again after one (docs/imgur-api.md §12).
+    /// A 429 or an "over capacity" 403 is Imgur refusing the request before acting on it, so even an
+    /// upload may be sent again after one. Our reading of the refusals in docs/imgur-api.md §6 and
+    /// §12 (no capture shows an image stored behind one), not a documented guarantee.
     public var provesRequestNotProcessed: Bool {
         switch self {
         case .rateLimited, .overCapacity: true

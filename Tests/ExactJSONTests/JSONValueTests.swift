@@ -14,7 +14,7 @@ import Testing
 
     // MARK: Parsing
 
-    /// The 2017 style: `data` first, slashes escaped (`imgur-api.md` §1).
+    /// The 2017 style: `data` first, slashes escaped (docs/imgur-api.md §1).
     static let escapedStyle = #"""
         {"data":{"id":"QJa0R6q","title":null,"description":null,"datetime":1495556889,"type":"image\/jpeg",
         "animated":false,"width":800,"height":600,"size":123456,"views":4545,"bandwidth":7050020626740,

@@ -6,7 +6,7 @@ import Testing
 @testable import HTTPCore
 @testable import ImgurAPI
 
-/// Status first, then the body: every answer shape of `imgur-api.md` §6.
+/// Status first, then the body: every answer shape of docs/imgur-api.md §6.
 @Suite struct APIAnswerTests {
     static let url = testURL("https://api.imgur.com/3/album/q6i58")
     static let now = Date(timeIntervalSince1970: 1_700_000_000)

@@ -68,7 +68,7 @@ struct ImgurClientTests {
         #expect(fake.requests("/3/").map(\.path) == ["/3/album/q6i58", "/3/album/q6i58/images"])
     }
 
-    /// Imgur has answered 404 (in HTML) on `/images` for an album that exists (`imgur-api.md` §6):
+    /// Imgur has answered 404 (in HTML) on `/images` for an album that exists (docs/imgur-api.md §6):
     /// the album is kept with the images its own answer carried, not taken for missing.
     @Test func anImagesEndpointThatSaysNotFoundKeepsTheAlbumsOwnList() async throws {
         let fake = try FakeImgur()

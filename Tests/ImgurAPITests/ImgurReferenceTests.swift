@@ -5,7 +5,7 @@ import Testing
 @testable import HTTPCore
 @testable import ImgurAPI
 
-/// Every input form of `imgur-api.md` §7, and the ones we must refuse.
+/// Every input form of docs/imgur-api.md §7, and the ones we must refuse.
 @Suite struct ImgurReferenceTests {
     typealias Outcome = Result<ImgurReference, ImgurReference.ParseError>
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A loopback server that answers like the Imgur API and its media CDN (`imgur-api.md`).
+/// A loopback server that answers like the Imgur API and its media CDN (docs/imgur-api.md).
 ///
 /// - `GET /3/album/{id}` → the album with its images, in the chosen wire style.
 /// - `GET /3/image/{id}` → one image.

@@ -4,7 +4,7 @@ import ImgurAPI
 
 /// Lists what an account holds that is not archived yet: its gallery submissions and its albums,
 /// page by page until an empty page, or (incremental) until a page whose items are all archived
-/// already, as the seed's photostream mirror "only fetches the pages not completely processed".
+/// already: only the pages not completely processed are fetched (docs/design.md, "Accounts").
 /// Stopping early is only safe once an earlier walk got everything archived (`AccountLog`).
 struct AccountWalker {
     struct Walk {

@@ -52,7 +52,7 @@ public struct ImgurClient: Sendable {
 
     /// The album with its whole image list: when the list is shorter than `images_count`, one call
     /// to `/3/album/{id}/images` (documented as never paged). That call has answered 404 for albums
-    /// that exist (`imgur-api.md` §6): the album is then kept with the images it came with.
+    /// that exist (docs/imgur-api.md §6): the album is then kept with the images it came with.
     private func completed(_ album: Album, _ id: ImgurID) async throws -> Album {
         guard let count = album.imagesCount, count > album.images.count else { return album }
         let items: JSONValue

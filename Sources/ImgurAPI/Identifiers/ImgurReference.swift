@@ -49,7 +49,7 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Parses an album id or any Imgur URL form that clients meet in the wild (`imgur-api.md` §7).
+    /// Parses an album id or any Imgur URL form that clients meet in the wild (docs/imgur-api.md §7).
     public static func parse(_ input: some StringProtocol) throws(ParseError) -> ImgurReference {
         let text = input.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw .empty }
