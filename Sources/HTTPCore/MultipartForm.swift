@@ -33,7 +33,7 @@ public enum MultipartForm {
     }
 
     /// False when the boundary turned up inside a file part (the file is then removed).
-    private static func write(_ parts: [Part], to path: String, boundary: String) throws(FileError) -> Bool {
+    static func write(_ parts: [Part], to path: String, boundary: String) throws(FileError) -> Bool {
         let output = try OpenFile(creating: path, mode: 0o600)
         do {
             for part in parts {

@@ -353,3 +353,41 @@ struct FakeFailure: RetryableError, Equatable {
         #expect(events.current.first?.reason == "no data from api.imgur.com for 30s")
     }
 }
+
+/// A request that is not idempotent (an upload) is repeated only after failures that prove it was
+/// not processed.
+@Suite struct NonIdempotentRetryTests {
+    static let fast = RetryPolicy(maxAttempts: 5, baseDelay: 0, maxDelay: 0, maxServerDelay: 1, jitter: 0)
+
+    @Test(arguments: [
+        HTTPError.timedOut(url: "u", seconds: 120, idle: true) as any Error & Sendable,
+        HTTPError.connectionFailed(url: "u", code: -1005, reason: "lost"),
+        HTTPError.incompleteBody(url: "u", expected: 9, received: 3),
+        ImgurAPIError.serverError(status: 500, message: "Could not process upload!", retryAfter: nil),
+    ])
+    func anAmbiguousFailureIsNotRepeated(failure: any Error & Sendable) async {
+        let calls = Locked(0)
+        await #expect(throws: (any Error).self) {
+            try await Retrier(policy: Self.fast).run("upload", repeatable: false) { () async throws -> Int in
+                calls.withLock { $0 += 1 }
+                throw failure
+            }
+        }
+        #expect(calls.current == 1)
+    }
+
+    @Test(arguments: [
+        HTTPError.connectionFailed(url: "u", code: -1004, reason: "could not connect") as any Error & Sendable,
+        ImgurAPIError.rateLimited(message: nil, retryAfter: 0, resetAt: nil),
+        ImgurAPIError.overCapacity(message: nil, retryAfter: 0),
+    ])
+    func aRefusalBeforeProcessingIsRepeated(failure: any Error & Sendable) async throws {
+        let calls = Locked(0)
+        let value = try await Retrier(policy: Self.fast).run("upload", repeatable: false) { () async throws -> Int in
+            let call = calls.withLock { $0 += 1; return $0 }
+            if call < 3 { throw failure }
+            return call
+        }
+        #expect(value == 3)
+    }
+}
