@@ -20,8 +20,20 @@ let package = Package(
         /// Files that survive crashes: atomic writes with explicit modes, the append log, the run
         /// lock, streaming SHA-256.
         .target(name: "DurableFiles", dependencies: ["CSHA256", "ExactJSON"]),
+        /// Two libcurl calls interposed to work around FoundationNetworking 6.3.1 defects: a dispatch
+        /// source that spins while a connection waits, and bodies decoded that were never asked for
+        /// (docs/urlsession-linux.md §10). The executable must export the two symbols.
+        .target(
+            name: "CCurlShim",
+            linkerSettings: [
+                .unsafeFlags([
+                    "-Xlinker", "--export-dynamic-symbol=curl_multi_setopt",
+                    "-Xlinker", "--export-dynamic-symbol=curl_easy_setopt",
+                ]),
+                .linkedLibrary("dl"),
+            ]),
         /// HTTP over URLSession: the transport seam, request bodies, retries.
-        .target(name: "HTTPCore", dependencies: ["DurableFiles"]),
+        .target(name: "HTTPCore", dependencies: ["CCurlShim", "DurableFiles"]),
 
         // MARK: Imgur and the archive
 
@@ -40,7 +52,7 @@ let package = Package(
         .target(
             name: "ImgurArchiveCLI",
             dependencies: ["Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs"]),
-        .executableTarget(name: "imgur-archive", dependencies: ["ImgurArchiveCLI"]),
+        .executableTarget(name: "imgur-archive", dependencies: ["HTTPCore", "ImgurArchiveCLI"]),
 
         // MARK: Tests
 

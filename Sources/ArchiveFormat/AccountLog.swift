@@ -14,13 +14,13 @@ import ImgurAPI
 /// that are, and the next walk must go past them. The file is a hint, small, rewritten whole
 /// (atomically); deleting it only costs one full walk per account.
 public struct AccountLog {
-    public let path: String
+    private let directory: Directory
     private var accounts: [String: JSONValue]
 
-    /// The log at `path`; empty when the file is missing or unreadable.
-    public static func load(_ path: String) -> AccountLog {
-        let json = (try? FileSystem.read(path, limit: 1 << 24)).flatMap { try? JSONValue.parse($0) }
-        return AccountLog(path: path, accounts: json?.objectValue ?? [:])
+    /// The log of `layout`; empty when the file is missing or unreadable.
+    public static func load(in layout: StorageLayout) -> AccountLog {
+        let json = (try? layout.directory.read(StorageLayout.accountsName, limit: 1 << 24)).flatMap { try? JSONValue.parse($0) }
+        return AccountLog(directory: layout.directory, accounts: json?.objectValue ?? [:])
     }
 
     public func isComplete(_ name: String) -> Bool {
@@ -32,7 +32,7 @@ public struct AccountLog {
         accounts[Self.key(name)] = [
             "name": .string(name), "complete": .bool(complete), "checked_at": .string(Timestamp.iso8601(date)),
         ]
-        try FileSystem.writeAtomically(JSONValue.object(accounts).serialized(), to: path)
+        try directory.writeAtomically(JSONValue.object(accounts).serialized(), to: StorageLayout.accountsName)
     }
 
     /// Imgur account names are case-insensitive.

@@ -69,15 +69,20 @@ public struct AlbumReading: Sendable {
 public enum AlbumFolder {
     /// Writes descriptions, then script, then comments, then metadata, each atomically: metadata
     /// last, because its presence with a `status` is what marks the folder as finished.
-    public static func write(_ metadata: AlbumMetadata, comments: JSONValue?, in layout: StorageLayout) throws(FileError) {
+    public static func write(_ metadata: AlbumMetadata, comments: JSONValue?, in folder: Directory) throws(FileError) {
         let id = metadata.id
         var files = [
-            (descriptions(of: metadata).serialized(), layout.descriptions(id)),
-            (script(of: metadata).serialized(), layout.script(id)),
+            (descriptions(of: metadata).serialized(), StorageLayout.descriptionsName(id)),
+            (script(of: metadata).serialized(), StorageLayout.scriptName(id)),
         ]
-        if let comments { files.append((comments.serialized(), layout.comments(id))) }
-        files.append((metadata.json.serialized(leadingKeys: AlbumMetadata.keyOrder), layout.metadata(id)))
-        try FileSystem.writeAtomically(files)
+        if let comments { files.append((comments.serialized(), StorageLayout.commentsName(id))) }
+        files.append((metadata.json.serialized(leadingKeys: AlbumMetadata.keyOrder), StorageLayout.metadataName(id)))
+        try folder.writeAtomically(files)
+    }
+
+    /// Writes the documents into `id`'s folder of `layout` (which must exist).
+    public static func write(_ metadata: AlbumMetadata, comments: JSONValue?, in layout: StorageLayout) throws(FileError) {
+        try write(metadata, comments: comments, in: try layout.albumFolder(metadata.id))
     }
 
     /// `script_`: 1-based positions as keys, media ids as values.
@@ -90,19 +95,33 @@ public enum AlbumFolder {
         .object(Dictionary(metadata.media.map { ($0.id.rawValue, .optional($0.description)) }, uniquingKeysWith: { a, _ in a }))
     }
 
-    /// Reads the documents of `id`'s folder, noting every problem instead of stopping at the first.
+    /// Reads the documents of `id`'s folder in `layout`.
     public static func read(_ id: ImgurID, in layout: StorageLayout) -> AlbumReading {
+        do {
+            return read(id, in: try layout.albumFolder(id))
+        } catch {
+            var reading = AlbumReading(id: id)
+            let reason = FileSystem.exists(layout.folder(id)) || layout.directory.isSymlink(id.rawValue)
+                ? error.reasonText : "missing"
+            reading.problems.append(.document(StorageLayout.metadataName(id), reason))
+            return reading
+        }
+    }
+
+    /// Reads the documents of `id` in its open `folder`, noting every problem instead of stopping
+    /// at the first.
+    public static func read(_ id: ImgurID, in folder: Directory) -> AlbumReading {
         var reading = AlbumReading(id: id)
-        let metadataName = "metadata_\(id).json"
+        let metadataName = StorageLayout.metadataName(id)
         var declaredCount: Int64?
-        if let json = document(layout.metadata(id), name: metadataName, into: &reading) {
+        if let json = document(metadataName, in: folder, into: &reading) {
             reading.metadata = decodeMetadata(json, id: id, name: metadataName, into: &reading)
             declaredCount = json["media_count"]?.int64Value
         }
-        readScript(id, layout: layout, declaredCount: declaredCount, into: &reading)
-        readDescriptions(id, layout: layout, into: &reading)
+        readScript(id, folder: folder, declaredCount: declaredCount, into: &reading)
+        readDescriptions(id, folder: folder, into: &reading)
         if let commentsFile = reading.metadata?.commentsFile {
-            reading.comments = document("\(layout.folder(id))/\(commentsFile)", name: commentsFile, into: &reading)
+            reading.comments = document(commentsFile, in: folder, into: &reading)
         }
         // The media's own texts: the description from `descriptions_`, the title from the API object.
         if var metadata = reading.metadata {
@@ -120,12 +139,12 @@ public enum AlbumFolder {
     // MARK: Reading
 
     /// A JSON document, or nil with the problem noted.
-    private static func document(_ path: String, name: String, into reading: inout AlbumReading) -> JSONValue? {
+    private static func document(_ name: String, in folder: Directory, into reading: inout AlbumReading) -> JSONValue? {
         let data: Data
         do {
-            data = try FileSystem.read(path, limit: 256 << 20)
+            data = try folder.read(name, limit: 256 << 20)
         } catch {
-            reading.problems.append(.document(name, FileSystem.exists(path) ? error.reasonText : "missing"))
+            reading.problems.append(.document(name, folder.exists(name) ? error.reasonText : "missing"))
             return nil
         }
         guard let json = try? JSONValue.parse(data) else {
@@ -205,10 +224,10 @@ public enum AlbumFolder {
     }
 
     private static func readScript(
-        _ id: ImgurID, layout: StorageLayout, declaredCount: Int64?, into reading: inout AlbumReading
+        _ id: ImgurID, folder: Directory, declaredCount: Int64?, into reading: inout AlbumReading
     ) {
-        let name = "script_\(id).json"
-        guard let json = document(layout.script(id), name: name, into: &reading) else { return }
+        let name = StorageLayout.scriptName(id)
+        guard let json = document(name, in: folder, into: &reading) else { return }
         guard let members = json.objectValue else {
             reading.problems.append(.document(name, "not an object"))
             return
@@ -237,9 +256,9 @@ public enum AlbumFolder {
         }
     }
 
-    private static func readDescriptions(_ id: ImgurID, layout: StorageLayout, into reading: inout AlbumReading) {
-        let name = "descriptions_\(id).json"
-        guard let json = document(layout.descriptions(id), name: name, into: &reading) else { return }
+    private static func readDescriptions(_ id: ImgurID, folder: Directory, into reading: inout AlbumReading) {
+        let name = StorageLayout.descriptionsName(id)
+        guard let json = document(name, in: folder, into: &reading) else { return }
         guard let members = json.objectValue else {
             reading.problems.append(.document(name, "not an object"))
             return
@@ -265,7 +284,7 @@ extension FileError {
     /// The cause alone, without the path (for messages that name the document already).
     var reasonText: String {
         switch self {
-        case .read(_, let reason), .write(_, let reason): reason
+        case .read(_, let reason), .write(_, let reason), .unsafe(_, let reason): reason
         case .locked: description
         }
     }

@@ -37,7 +37,10 @@ public protocol AppendLogRecord: Sendable {
 /// (the last value wins, as in any JSON parser); `compact()` drops the older copies. The layout is
 /// documented for the catalog in docs/archive-format.md ("scraping_logs.json").
 public final class AppendLog<Record: AppendLogRecord> {
+    /// The log's path, for messages; the file is only opened through `directory`.
     public let path: String
+    private let directory: Directory
+    private let name: String
     /// Every key of the log with the summary of its newest record.
     public private(set) var summaries: [String: Record.Summary] = [:]
     /// Entries that repeat an earlier key (updates not yet compacted).
@@ -47,13 +50,17 @@ public final class AppendLog<Record: AppendLogRecord> {
     public private(set) var repairNote: String?
     /// Where the closing `}` (empty log) or `\n}` (after the last entry) starts.
     private var closingOffset: Int64 = 2
+    /// The file's length as this process left it: anything else means another writer.
+    private var length: Int64 = 0
     private var file: OpenFile
     /// Set when an append failed: no later append is tried, so the file keeps the state the undo
     /// left it in (see `append`).
     private var failure: FileError?
 
-    private init(path: String, file: OpenFile) {
-        self.path = path
+    private init(directory: Directory, name: String, file: OpenFile) {
+        self.directory = directory
+        self.name = name
+        path = directory.path(name)
         self.file = file
     }
 
@@ -67,18 +74,25 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// Opens the log, creating it when missing and repairing a torn tail.
     /// - Throws: `Damage` when the file is damaged anywhere but at its tail (the file is then left
     ///   exactly as it was), or `FileError`.
-    public static func open(_ path: String, now: Date = Date()) throws -> AppendLog {
-        if FileSystem.fileSize(path) ?? 0 == 0 {
-            // Missing, or empty (nothing in it to lose): start a new one.
-            try FileSystem.writeAtomically(Data("{\n}\n".utf8), to: path)
+    ///   A second process that opens the same log while this one has it gets `FileError.locked`.
+    public static func open(_ name: String, in directory: Directory, now: Date = Date()) throws -> AppendLog {
+        let path = directory.path(name)
+        if directory.isSymlink(name) {
+            throw FileError.unsafe(path: path, reason: "is a symbolic link; refusing to follow it out of the storage directory")
         }
-        var scan = try Scan.read(path)
+        if directory.fileSize(name) ?? 0 == 0 {
+            // Missing, or empty (nothing in it to lose): start a new one.
+            try directory.writeAtomically(Data("{\n}\n".utf8), to: name)
+        }
+        let file = try directory.openForAppending(name)
+        try file.lockExclusively()
+        var scan = try Scan.read(directory, name)
         if let problem = scan.problem, !scan.isTornTail || scan.problemLineHoldsMoreEntries {
             // Not what an interrupted append leaves (or, ending in a brace, maybe not). A valid
             // JSON object in another layout (the Python original's json.dump, jq, all entries on
             // one line) is converted; anything else that is not a torn tail is refused untouched.
-            if try migrateForeignLayout(path, now: now) {
-                scan = try Scan.read(path)
+            if try migrateForeignLayout(name, in: directory, now: now) {
+                scan = try Scan.read(directory, name)
                 if let problem = scan.problem {
                     throw Damage(path: path, line: problem.line, reason: problem.reason)
                 }
@@ -86,11 +100,17 @@ public final class AppendLog<Record: AppendLogRecord> {
                 throw Damage(path: path, line: problem.line, reason: problem.reason)
             }
         }
-        let log = AppendLog(path: path, file: try OpenFile(appendingTo: path))
+        // The migration renamed a new file into place: lock and append to that one.
+        let log = AppendLog(directory: directory, name: name, file: try directory.isSameFile(file, as: name) ? file : {
+            let replaced = try directory.openForAppending(name)
+            try replaced.lockExclusively()
+            return replaced
+        }())
         log.summaries = scan.summaries
         log.entryCount = scan.entryCount
         log.duplicateCount = scan.entryCount - scan.summaries.count
         log.closingOffset = scan.lastEntryEnd ?? 2
+        log.length = scan.length
         if scan.problem != nil || !scan.closed {
             try log.repairTail(fileLength: scan.length, problemLine: scan.problem?.line, now: now)
         }
@@ -113,6 +133,14 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// fails at once: appending after a half-undone write could bury the damage under new lines.
     public func append(_ record: Record) throws(FileError) {
         if let failure { throw failure }
+        // The lock keeps other imgur-archive runs out; this catches anything else that rewrote or
+        // replaced the file since it was opened, before a line is written into the middle of it.
+        guard file.size == length, (try? directory.isSameFile(file, as: name)) == true
+        else {
+            let error = FileError.write(path: path, reason: "changed by another process since it was opened; run again")
+            failure = error
+            throw error
+        }
         let line = Data("\"\(record.logKey)\": ".utf8) + record.json.serialized(.compact)
         var bytes = Data(entryCount == 0 ? [] : Array(",\n".utf8))
         bytes.append(line)
@@ -126,6 +154,7 @@ public final class AppendLog<Record: AppendLogRecord> {
             try? closeAfterLastEntry()
             throw error
         }
+        length = closingOffset + Int64(bytes.count)
         closingOffset += Int64(bytes.count - 3)
         entryCount += 1
         if summaries.updateValue(record.summary, forKey: record.logKey) != nil { duplicateCount += 1 }
@@ -137,6 +166,13 @@ public final class AppendLog<Record: AppendLogRecord> {
         try file.write(closing, at: closingOffset)
         try file.truncate(to: closingOffset + Int64(closing.count))
         try file.sync()
+        length = closingOffset + Int64(closing.count)
+    }
+
+    /// Closes the file (and so releases its lock); later appends fail.
+    public func close() {
+        failure = failure ?? .write(path: path, reason: "closed")
+        try? file.close()
     }
 
     /// What ends the file: `}` alone in an empty log, else on its own line after the last entry.
@@ -148,12 +184,12 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// streamed: memory holds the keys, not the records. Lines that are not entries are skipped.
     /// - Throws: `FileError.read`, or what `body` throws.
     public static func forEachEntry<Failure: Error>(
-        _ path: String, _ body: (String, JSONValue) throws(Failure) -> Void
+        _ name: String, in directory: Directory, _ body: (String, JSONValue) throws(Failure) -> Void
     ) throws {
-        let lastLine = try lastLines(path)
+        let lastLine = try lastLines(directory, name)
         var number = 0
         var failure: Failure?
-        try LineReader(path: path).forEachLine { (line) throws(FileError) in
+        try LineReader(directory, name).forEachLine { (line) throws(FileError) in
             number += 1
             guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number,
                 let start = line.bytes.firstIndex(of: UInt8(ascii: "{")),
@@ -175,15 +211,14 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// only when that run updated entries.
     public func compact() throws(FileError) {
         guard duplicateCount > 0 else { return }
-        let lastLine = try Self.lastLines(path)
-        let temporary = "\(path).compact-\(getpid())"
-        let output = try OpenFile(creating: temporary)
+        let lastLine = try Self.lastLines(directory, name)
+        let (output, temporary) = try directory.createTemporary(for: name)
         do {
             try output.write(Data("{\n".utf8))
             var written = 0
             var length: Int64 = 2
             var number = 0
-            try LineReader(path: path).forEachLine { (line) throws(FileError) in
+            try LineReader(directory, name).forEachLine { (line) throws(FileError) in
                 number += 1
                 guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number else { return true }
                 let separator = written == 0 ? Data() : Data(",\n".utf8)
@@ -196,23 +231,26 @@ public final class AppendLog<Record: AppendLogRecord> {
             try output.write(Self.closing(afterEntries: written))
             try output.sync()
             try output.close()
-            try FileSystem.moveIntoPlace(temporary, path)
-            FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
-            file = try OpenFile(appendingTo: path)
+            let replacement = try directory.openForAppending(temporary)
+            try replacement.lockExclusively()
+            try directory.rename(temporary, to: name)
+            directory.sync()
+            file = replacement
+            self.length = length + Int64(Self.closing(afterEntries: written).count)
             entryCount = written
             duplicateCount = 0
             closingOffset = written == 0 ? 2 : length
         } catch {
-            FileSystem.remove(temporary)
+            directory.remove(temporary)
             throw error
         }
     }
 
     /// For each key, the number of the line holding its newest value (the one a JSON parser keeps).
-    private static func lastLines(_ path: String) throws(FileError) -> [String: Int] {
+    private static func lastLines(_ directory: Directory, _ name: String) throws(FileError) -> [String: Int] {
         var lastLine: [String: Int] = [:]
         var number = 0
-        try LineReader(path: path).forEachLine { (line) throws(FileError) in
+        try LineReader(directory, name).forEachLine { (line) throws(FileError) in
             number += 1
             if let entry = Scan.entry(line.bytes) { lastLine[entry.id] = number }
             return true
@@ -227,37 +265,23 @@ public final class AppendLog<Record: AppendLogRecord> {
         var note = "repaired a torn end of \(path)"
         if let problemLine { note += " (from line \(problemLine))" }
         if cutLength > 0 {
-            let aside = "\(path).torn-\(Int64(now.timeIntervalSince1970))"
-            let cut = try Self.bytes(of: path, from: closingOffset, count: Int(min(cutLength, 1 << 24)))
+            let cut = try file.read(from: closingOffset, count: Int(min(cutLength, 1 << 24)))
             // Pieces of the old closing brace are not worth a file; anything else is kept.
             let meaningful = cut.contains { !"\n\r\t },".utf8.contains($0) && $0 != 0 }
             if meaningful {
-                try FileSystem.writeAtomically(cut, to: aside)
-                note += "; the \(cut.count) bytes cut off are in \(aside)"
+                let aside = try directory.writeAside(cut, as: "\(name).torn-\(Int64(now.timeIntervalSince1970))")
+                note += "; the \(cut.count) bytes cut off are in \(directory.path(aside))"
             }
         }
         try closeAfterLastEntry()
         repairNote = note
     }
 
-    private static func bytes(of path: String, from offset: Int64, count: Int) throws(FileError) -> Data {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .read(path: path, reason: "cannot open")
-        }
-        defer { try? handle.close() }
-        do {
-            try handle.seek(toOffset: UInt64(offset))
-            return try handle.read(upToCount: count) ?? Data()
-        } catch {
-            throw .read(path: path, reason: "\(error)")
-        }
-    }
-
     /// A log that is a valid JSON object in another layout (the original Python tool wrote its
     /// catalog with `json.dump`): rewritten one entry per line, the original kept as `.orig-<time>`.
     /// - Returns: false (nothing written) unless the file is such an object, of valid keys, of objects.
-    private static func migrateForeignLayout(_ path: String, now: Date) throws(FileError) -> Bool {
-        let original = try FileSystem.read(path)
+    private static func migrateForeignLayout(_ name: String, in directory: Directory, now: Date) throws(FileError) -> Bool {
+        let original = try directory.read(name)
         guard let json = try? JSONValue.parse(original), case .object(let members) = json else { return false }
         var text = "{\n"
         for (index, key) in JSONValue.orderedKeys(members).enumerated() {
@@ -266,8 +290,8 @@ public final class AppendLog<Record: AppendLogRecord> {
             text += String(decoding: value.serialized(.compact), as: UTF8.self)
         }
         text += members.isEmpty ? "}\n" : "\n}\n"
-        try FileSystem.writeAtomically(original, to: "\(path).orig-\(Int64(now.timeIntervalSince1970))")
-        try FileSystem.writeAtomically(Data(text.utf8), to: path)
+        _ = try directory.writeAside(original, as: "\(name).orig-\(Int64(now.timeIntervalSince1970))")
+        try directory.writeAtomically(Data(text.utf8), to: name)
         return true
     }
 
@@ -298,10 +322,10 @@ private struct LogScan<Record: AppendLogRecord> {
         return problem.line > 1 && linesAfterProblem == 0
     }
 
-    static func read(_ path: String) throws(FileError) -> LogScan {
+    static func read(_ directory: Directory, _ name: String) throws(FileError) -> LogScan {
         var scan = LogScan()
         var number = 0
-        try LineReader(path: path).forEachLine { line in
+        try LineReader(directory, name).forEachLine { line in
             number += 1
             scan.length = line.offset + Int64(line.bytes.count) + (line.terminated ? 1 : 0)
             scan.take(line, number: number)

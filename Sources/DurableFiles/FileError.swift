@@ -14,6 +14,8 @@ public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
     case write(path: String, reason: String)
     /// Another process holds the lock of `path`.
     case locked(path: String, pid: Int32?)
+    /// Something in the storage directory that is not what we write there (a symlink, a FIFO): refused.
+    case unsafe(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
         case .locked(let path, let pid):
             "\(pid.map { "another imgur-archive run (pid \($0))" } ?? "another imgur-archive run") is using \(path); "
                 + "try again when it has finished, or pass --wait"
+        case .unsafe(let path, let reason): "\(path) \(reason)"
         }
     }
 
@@ -38,7 +41,7 @@ public enum FileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The path the error is about.
     public var path: String {
         switch self {
-        case .read(let path, _), .write(let path, _), .locked(let path, _): path
+        case .read(let path, _), .write(let path, _), .locked(let path, _), .unsafe(let path, _): path
         }
     }
 }

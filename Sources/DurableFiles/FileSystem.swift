@@ -8,88 +8,31 @@ import Musl
 import Darwin
 #endif
 
-/// The file operations the archive needs, on POSIX calls so that every failure names its path and
-/// its cause (`ENOSPC`, `EACCES`, ...), and so that durability (`fsync`) is explicit.
+/// File operations by path, for places the user owns and names (the storage directory itself, the
+/// XDG configuration folder). Inside the storage directory everything goes through `Directory`.
 public enum FileSystem {
-    /// Writes `data` to `path` so that a reader or a crash only ever sees the old file or the new
-    /// one: a temporary file in the same folder, flushed, renamed over the target, folder flushed.
-    /// - Parameter durable: false skips the flushes, for hints whose loss costs nothing (a crash of
-    ///   the process still sees the new file; only a power cut may lose it).
-    /// - Parameter mode: the new file's permissions (0600 for secrets), set before any byte is written.
+    /// Writes `data` to `path` atomically (`Directory.writeAtomically` in its folder).
     public static func writeAtomically(
         _ data: Data, to path: String, durable: Bool = true, mode: mode_t = 0o644
     ) throws(FileError) {
-        try writeAtomically([(data, path)], durable: durable, mode: mode)
-    }
-
-    /// Several files of one folder, each written atomically, renamed in the order given (a crash
-    /// leaves a prefix of them new), with one flush of the folder at the end.
-    public static func writeAtomically(
-        _ files: [(Data, String)], durable: Bool = true, mode: mode_t = 0o644
-    ) throws(FileError) {
-        var staged: [(temporary: String, path: String)] = []
-        do throws(FileError) {
-            for (data, path) in files { staged.append((try stage(data, for: path, durable: durable, mode: mode), path)) }
-            for (temporary, path) in staged {
-                guard rename(temporary, path) == 0 else { throw FileError.write(path, errno: errno) }
-            }
-        } catch {
-            for (temporary, _) in staged { unlink(temporary) }
-            throw error
-        }
-        if durable, let first = files.first { syncDirectory((first.1 as NSString).deletingLastPathComponent) }
-    }
-
-    /// Writes `data` to a new temporary file beside `path`, flushed when `durable`.
-    private static func stage(_ data: Data, for path: String, durable: Bool, mode: mode_t) throws(FileError) -> String {
         let folder = (path as NSString).deletingLastPathComponent
-        let temporary = "\(folder)/.\((path as NSString).lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        // Errors name the file being written, not its temporary name.
-        func named(_ error: FileError) -> FileError {
-            if case .write(_, let reason) = error { return .write(path: path, reason: reason) }
-            return error
-        }
-        let file: OpenFile
+        let directory: Directory
         do {
-            file = try OpenFile(creating: temporary, exclusive: true, mode: mode)
+            directory = try Directory.open(folder.isEmpty ? "." : folder)
         } catch {
-            throw named(error)
+            // The message names the file being written.
+            throw error.renamed(to: path).asWrite
         }
-        do {
-            try file.write(data)
-            if durable { try file.sync() }
-            try file.close()
-        } catch {
-            try? file.close()
-            unlink(temporary)
-            throw named(error)
-        }
-        return temporary
+        try directory.writeAtomically(data, to: (path as NSString).lastPathComponent, durable: durable, mode: mode)
     }
 
-    /// Renames `source` over `target`. The source's data must already be flushed; the rename itself
-    /// is atomic (old name or new name after a crash) and becomes durable with the next flush of
-    /// the folder (the album's documents flush it).
-    public static func moveIntoPlace(_ source: String, _ target: String) throws(FileError) {
-        guard rename(source, target) == 0 else { throw .write(target, errno: errno) }
-    }
-
-    /// Flushes a folder's entries (a rename is only durable once its folder is).
-    public static func syncDirectory(_ path: String) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        _ = fsync(descriptor)
-        close(descriptor)
-    }
-
-    /// Creates `path` (not its parents) unless it already is a folder.
-    public static func createDirectory(_ path: String) throws(FileError) {
-        if mkdir(path, 0o755) == 0 {
-            syncDirectory((path as NSString).deletingLastPathComponent)
-            return
+    /// Creates `path` (0700 when `private`) and its missing parents.
+    public static func createDirectories(_ path: String, mode: mode_t = 0o755) throws(FileError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/\(component)"
+            if mkdir(current, mode) != 0 && errno != EEXIST { throw .write(current, errno: errno) }
         }
-        let code = errno
-        guard code == EEXIST, isDirectory(path) else { throw .write(path, errno: code) }
     }
 
     public static func isDirectory(_ path: String) -> Bool {
@@ -108,15 +51,27 @@ public enum FileSystem {
         access(path, F_OK) == 0
     }
 
+    /// The permission bits of `path` (nil when it cannot be looked at).
+    public static func mode(_ path: String) -> mode_t? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return info.st_mode & 0o7777
+    }
+
     public static func remove(_ path: String) {
         unlink(path)
     }
 
-    /// Reads a whole small file (JSON documents, links.txt).
+    /// Reads a whole small file (credentials, links.txt).
     public static func read(_ path: String, limit: Int = 256 << 20) throws(FileError) -> Data {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .read(path, errno: errno) }
         defer { close(descriptor) }
+        return try readAll(descriptor, path: path, limit: limit)
+    }
+
+    /// Everything `descriptor` holds, refusing more than `limit` bytes.
+    static func readAll(_ descriptor: Int32, path: String, limit: Int) throws(FileError) -> Data {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -130,9 +85,12 @@ public enum FileSystem {
             guard data.count <= limit else { throw .read(path: path, reason: "larger than \(limit) bytes") }
         }
     }
+}
 
-    /// Names in a folder, without `.` and `..`; empty when it cannot be read.
-    public static func contents(of path: String) -> [String] {
-        (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+extension FileError {
+    /// A failure to open the folder of a file being written, told as a write error.
+    var asWrite: FileError {
+        if case .read(let path, let reason) = self { return .write(path: path, reason: reason) }
+        return self
     }
 }

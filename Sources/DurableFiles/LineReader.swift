@@ -18,16 +18,34 @@ public struct LineReader {
     }
 
     public let path: String
+    private let directory: Directory?
 
+    /// Reads `path` (a file the user named).
     public init(path: String) {
         self.path = path
+        directory = nil
+    }
+
+    /// Reads `name` in `directory`, not following a symlink.
+    public init(_ directory: Directory, _ name: String) {
+        self.directory = directory
+        path = directory.path(name)
+        self.name = name
+    }
+
+    private var name = ""
+
+    private func open() throws(FileError) -> Int32 {
+        if let directory { return try directory.openForReading(name) }
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .read(path, errno: errno) }
+        return descriptor
     }
 
     /// Calls `body` for every line; `body` returns false to stop early.
     /// - Throws: `FileError.read` when the file cannot be read, or what `body` throws.
     public func forEachLine(_ body: (Line) throws(FileError) -> Bool) throws(FileError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .read(path, errno: errno) }
+        let descriptor = try open()
         defer { close(descriptor) }
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var filled = 0

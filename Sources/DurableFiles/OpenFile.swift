@@ -14,6 +14,12 @@ public final class OpenFile: @unchecked Sendable {
     public let path: String
     private var descriptor: Int32
 
+    /// An open descriptor (from `Directory`), owned from now on.
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
     /// Creates (or, unless `exclusive`, truncates) `path`. A new file gets `mode` (less the umask):
     /// 0600 for anything holding a secret (tokens, deletehashes).
     public init(creating path: String, exclusive: Bool = false, mode: mode_t = 0o644) throws(FileError) {
@@ -81,6 +87,36 @@ public final class OpenFile: @unchecked Sendable {
     /// (On Linux POSIX_FADV_DONTNEED starts writeback of dirty pages; elsewhere it is a hint.)
     public func startWriteback(offset: Int64, count: Int) {
         _ = posix_fadvise(descriptor, off_t(offset), off_t(count), POSIX_FADV_DONTNEED)
+    }
+
+    /// Takes this process's exclusive `flock` on the file, without waiting.
+    /// - Throws: `FileError.locked` when another process holds it.
+    public func lockExclusively() throws(FileError) {
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK { throw .locked(path: path, pid: nil) }
+            throw .write(path, errno: errno)
+        }
+    }
+
+    /// The file's size now (-1 when it cannot be looked at).
+    public var size: Int64 {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 ? Int64(info.st_size) : -1
+    }
+
+    /// The device and inode, to tell whether a name still refers to this file.
+    var identity: (dev_t, ino_t)? {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 ? (info.st_dev, info.st_ino) : nil
+    }
+
+    /// Up to `count` bytes from `offset` (of a file opened with `Directory.openForAppending`).
+    public func read(from offset: Int64, count: Int) throws(FileError) -> Data {
+        var data = Data(count: count)
+        let read = data.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, count, off_t(offset)) }
+        guard read >= 0 else { throw .read(path, errno: errno) }
+        return data.prefix(read)
     }
 
     /// Makes what was written durable.

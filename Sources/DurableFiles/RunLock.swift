@@ -8,10 +8,17 @@ import Musl
 import Darwin
 #endif
 
-/// One run at a time per storage directory: an `flock` on `.imgur-archive.lock`, released by the
-/// kernel when the process ends, however it ends (kill -9 included), so a stale lock cannot exist.
-/// The file holds the pid of the run that has it, for the message of the run that does not.
+/// One run at a time per storage directory: an `flock` on the storage directory itself, released by
+/// the kernel when the process ends, however it ends (kill -9 included), so a stale lock cannot
+/// exist. Locking the folder rather than a file in it means nothing in the folder can undo the lock
+/// (a lock file deleted or replaced by a symlink during a run would let a second run in), and a
+/// read-only archive can still be locked for reading.
+///
+/// `.imgur-archive.lock` holds the pid of the run that has the lock, for the message of the run that
+/// does not; it is opened without following a symlink and only written when it can be.
 public final class RunLock: Sendable {
+    public static let pidFileName = ".imgur-archive.lock"
+
     public let path: String
     private let descriptor: Int32
 
@@ -24,44 +31,61 @@ public final class RunLock: Sendable {
         close(descriptor)
     }
 
-    /// - Parameter wait: block until the other run has finished instead of failing.
-    /// - Throws: `FileError.locked` naming the other run's pid, or `.write` when the lock file
-    ///   cannot be created.
-    public static func acquire(_ path: String, wait: Bool, onWait: () -> Void = {}) throws(FileError) -> RunLock {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .write(path, errno: errno) }
-        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+    /// - Parameters:
+    ///   - shared: a reader's lock (`verify`): readers share it, a writer waits for all of them.
+    ///   - wait: block until the other run has finished instead of failing.
+    ///   - onWait: called once before blocking.
+    ///   - shouldStop: checked while waiting; true gives up with `CancellationError` (SIGINT/SIGTERM).
+    /// - Throws: `FileError.locked` naming the other run's pid, or `.read` when the folder cannot
+    ///   be locked.
+    public static func acquire(
+        _ directory: Directory, shared: Bool = false, wait: Bool, onWait: () -> Void = {},
+        shouldStop: () -> Bool = { false }
+    ) throws -> RunLock {
+        let descriptor = openat(directory.descriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileError.read(directory.path, errno: errno) }
+        let operation = shared ? LOCK_SH : LOCK_EX
+        var waited = false
+        while flock(descriptor, operation | LOCK_NB) != 0 {
             let code = errno
             if code == EINTR { continue }
             guard code == EWOULDBLOCK else {
                 close(descriptor)
-                throw .write(path, errno: code)
+                throw FileError.read(directory.path, errno: code)
             }
             guard wait else {
-                let holder = pid(in: descriptor)
+                let holder = pid(in: directory)
                 close(descriptor)
-                throw .locked(path: (path as NSString).deletingLastPathComponent, pid: holder)
+                throw FileError.locked(path: directory.path, pid: holder)
             }
-            onWait()
-            while flock(descriptor, LOCK_EX) != 0 {
-                guard errno == EINTR else {
-                    let failure = errno
-                    close(descriptor)
-                    throw .write(path, errno: failure)
-                }
+            if !waited {
+                onWait()
+                waited = true
             }
-            break
+            // Polled, so that SIGINT and SIGTERM stop a waiting run at once (a blocking flock
+            // would not return until the other run ends).
+            if shouldStop() {
+                close(descriptor)
+                throw CancellationError()
+            }
+            usleep(50_000)
         }
-        let text = "\(getpid())\n"
-        _ = ftruncate(descriptor, 0)
-        _ = text.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        return RunLock(path: path, descriptor: descriptor)
+        let lock = RunLock(path: directory.path, descriptor: descriptor)
+        if !shared { writePID(in: directory) }
+        return lock
     }
 
-    private static func pid(in descriptor: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    /// The pid of the run holding the lock, as it wrote it.
+    private static func pid(in directory: Directory) -> Int32? {
+        guard let data = try? directory.read(pidFileName, limit: 64) else { return nil }
+        return Int32(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Best effort: a read-only folder, or a symlink planted in place of the file, only costs the
+    /// pid in another run's message.
+    private static func writePID(in directory: Directory) {
+        guard let file = try? directory.create(pidFileName) else { return }
+        try? file.write(Data("\(getpid())\n".utf8))
+        try? file.close()
     }
 }

@@ -118,7 +118,21 @@ public struct SHA256: Sendable {
             throw .read(path, errno: errno)
         }
         defer { _ = close(fd) }
+        return try hash(fd, path: path, bufferSize: bufferSize, onChunk: onChunk)
+    }
 
+    /// Hashes `name` in `directory`, not following a symlink.
+    public static func hashFile(
+        _ name: String, in directory: Directory, bufferSize: Int = 1 << 20, onChunk: (Int) -> Void = { _ in }
+    ) throws(FileError) -> FileHash {
+        let fd = try directory.openForReading(name)
+        defer { _ = close(fd) }
+        return try hash(fd, path: directory.path(name), bufferSize: bufferSize, onChunk: onChunk)
+    }
+
+    private static func hash(
+        _ fd: Int32, path: String, bufferSize: Int, onChunk: (Int) -> Void
+    ) throws(FileError) -> FileHash {
         let size = max(1, bufferSize)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { buffer.deallocate() }

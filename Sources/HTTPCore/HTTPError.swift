@@ -10,6 +10,9 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     case bodyTooLarge(url: String, limit: Int)
     /// The body ended before `Content-Length` bytes arrived.
     case incompleteBody(url: String, expected: Int64, received: Int64)
+    /// The server compressed the answer although only `identity` was asked for: refused, never
+    /// inflated (a few MB on the wire can inflate to gigabytes).
+    case unexpectedEncoding(url: String, encoding: String)
 
     public var description: String {
         switch self {
@@ -25,6 +28,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
             return "answer from \(url) is larger than \(limit) bytes"
         case .incompleteBody(let url, let expected, let received):
             return "transfer of \(url) ended after \(received) of \(expected) bytes"
+        case .unexpectedEncoding(let url, let encoding):
+            return "\(url) answered with Content-Encoding \(Self.printable(encoding)), which was not asked for; refused"
         }
     }
 
@@ -34,6 +39,11 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
 
     private static func hostOf(_ url: String) -> String {
         URL(string: url)?.host ?? url
+    }
+
+    /// A header value a server sent, safe to print: control characters replaced, shortened.
+    static func printable(_ text: String) -> String {
+        String(text.unicodeScalars.prefix(40).map { $0.value < 0x20 || $0.value == 0x7F || ($0.value >= 0x80 && $0.value < 0xA0) ? "?" : Character($0) })
     }
 
     /// `30s`, `0.5s`: whole seconds when whole (or long), else one decimal.
@@ -46,7 +56,7 @@ extension HTTPError: RetryableError {
     public var isTransient: Bool {
         switch self {
         case .connectionFailed, .timedOut, .incompleteBody: true
-        case .tooManyRedirects, .bodyTooLarge: false
+        case .tooManyRedirects, .bodyTooLarge, .unexpectedEncoding: false
         }
     }
 

@@ -96,6 +96,12 @@ final class Transfer: Sendable {
             state.received = 0
             return head
         }
+        // libcurl decodes nothing (CCurlShim): a compressed body would reach the sink as it came.
+        if let encoding = headers["content-encoding"]?.trimmingCharacters(in: .whitespaces), !encoding.isEmpty,
+            encoding.lowercased() != "identity"
+        {
+            return stop(.sink(HTTPError.unexpectedEncoding(url: request.url.absoluteString, encoding: encoding)))
+        }
         do { try sink.receive(head: head) } catch { stop(.sink(error)) }
     }
 
@@ -175,10 +181,9 @@ final class Transfer: Sendable {
         guard let head = state.head else {
             return .failure(HTTPError.connectionFailed(url: url, code: 0, reason: "no response"))
         }
-        // libcurl reports short bodies itself; this catches any path where it does not. A decoded
-        // (gzip) body has a different length than the Content-Length of the wire bytes.
-        let encoded = head.headers["content-encoding"].map { $0.lowercased() != "identity" } ?? false
-        if let expected = head.contentLength, !encoded, request.method != "HEAD",
+        // libcurl reports short bodies itself; this catches any path where it does not. Bodies are
+        // never decoded (CCurlShim), so the bytes received are the bytes Content-Length counts.
+        if let expected = head.contentLength, request.method != "HEAD",
             head.status >= 200, head.status != 204, head.status != 304, state.received != expected
         {
             return .failure(HTTPError.incompleteBody(url: url, expected: expected, received: state.received))

@@ -1,3 +1,4 @@
+import CCurlShim
 import Foundation
 import Synchronization
 
@@ -46,10 +47,13 @@ public final class URLSessionTransport: HTTPTransport {
     public init(configuration: Configuration = Configuration()) {
         userAgent = configuration.userAgent
         lanes = (0..<configuration.sessions).map { _ in
-            let settings = URLSessionConfiguration.ephemeral
+            // `.default`, not `.ephemeral`: the ephemeral one builds a URLCache of its own, which
+            // creates ~/.cache/org.swift.foundation.URLCache (docs/urlsession-linux.md §10).
+            let settings = URLSessionConfiguration.default
             // No cache: cancelling a task that fails at the same moment crashed ~30 % of runs with
             // the default URLCache (measured); we never want cached media anyway.
             settings.urlCache = nil
+            settings.urlCredentialStorage = nil
             settings.requestCachePolicy = .reloadIgnoringLocalCacheData
             settings.httpCookieStorage = nil
             settings.httpShouldSetCookies = false
@@ -64,6 +68,26 @@ public final class URLSessionTransport: HTTPTransport {
 
     deinit {
         for lane in lanes { lane.session.finishTasksAndInvalidate() }
+    }
+
+    /// Whether the libcurl workarounds of `CCurlShim` are in effect in this process (the executable
+    /// exports the interposed symbols): without them a waiting connection spins a core and bodies
+    /// Imgur compresses unasked are inflated. Checked by the tests.
+    public static var workaroundsAreActive: Bool {
+        _ = URLSessionTransport(configuration: .init(sessions: 1))
+        return ia_curl_shim_wrapped_multi_handles() > 0
+    }
+
+    /// Keeps FoundationNetworking from creating anything under `$HOME`: the shared URLCache and
+    /// cookie storage it sets up on first use make `~/.cache/org.swift.foundation.URLCache/…` and
+    /// `~/.local/share/<folder>/` (docs/urlsession-linux.md §10). Call it first thing in `main`,
+    /// before any other thread runs (it changes the environment for a moment).
+    public static func prepareProcess() {
+        URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: "/dev/null")
+        let saved = getenv("XDG_DATA_HOME").map { String(cString: $0) }
+        setenv("XDG_DATA_HOME", "/dev/null", 1)
+        _ = HTTPCookieStorage.shared
+        if let saved { setenv("XDG_DATA_HOME", saved, 1) } else { unsetenv("XDG_DATA_HOME") }
     }
 
     public func stream(_ request: HTTPRequest, into sink: any ResponseSink) async throws -> HTTPResponseHead {
@@ -113,6 +137,8 @@ public final class URLSessionTransport: HTTPTransport {
         urlRequest.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         // Credentials go on each request, never in httpAdditionalHeaders: those are re-added on
         // every redirect hop and cannot be stripped.
+        // Nothing compressed, ever: byte counts are the file's, and no gzip bomb can be sent.
+        urlRequest.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         // Without it FoundationNetworking sends form-urlencoded (docs/urlsession-linux.md §7).
         if let body = request.body { urlRequest.setValue(body.contentType, forHTTPHeaderField: "Content-Type") }

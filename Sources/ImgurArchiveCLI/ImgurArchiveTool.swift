@@ -34,7 +34,7 @@ public enum ImgurArchiveTool {
             case .verify(let options):
                 return try await VerifyCommand(options: options).run(session)
             case .html:
-                return try HTMLCommand().run(session)
+                return try await HTMLCommand().run(session)
             case .help, .version:
                 return .success
             }
@@ -49,6 +49,8 @@ public enum ImgurArchiveTool {
         reporter.clearStatus()
         if case CommandError.usage(let message) = error {
             console.err("Error: \(message)\n\(Usage.line)\n")
+        } else if error is CancellationError {
+            reporter.error("stopped by a signal before any work began")
         } else {
             reporter.error("\(error)")
         }

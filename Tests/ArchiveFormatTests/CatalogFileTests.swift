@@ -263,6 +263,7 @@ import Testing
         #expect(object.keys.sorted() == ["AbCdE", "q6i58"])
         #expect((object["AbCdE"] as? [String: Any])?["title"] as? String == "new")
 
+        catalog.close()  // one open catalog per process: the file is locked while it is
         let reopened = try Catalog.open(folder.catalog, now: Self.now)
         #expect(reopened.entryCount == 3)
         #expect(reopened.duplicateCount == 1)
@@ -298,6 +299,7 @@ import Testing
         #expect(object.keys.sorted() == ["AAAAA", "BBBBB", "CCCCC", "DDDDD", "EEEEE"])
         #expect((object["AAAAA"] as? [String: Any])?["title"] as? String == "a3")
 
+        catalog.close()  // one open catalog per process: the file is locked while it is
         let reopened = try Catalog.open(folder.catalog, now: Self.now)
         #expect(reopened.entryCount == 6)
         #expect(reopened.duplicateCount == 1)

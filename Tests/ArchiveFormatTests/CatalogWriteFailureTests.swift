@@ -35,10 +35,12 @@ import Testing
         #expect(FileManager.default.contents(atPath: path) == before)
 
         try FileManager.default.removeItem(atPath: filler)
+        catalog.close()
         let next = try Catalog.open(path)
         #expect(next.ids == ["AAAAA"])
         #expect(next.repairNote == nil)
         try next.append(long)
+        next.close()
         #expect(try Catalog.open(path).ids == ["AAAAA", "BBBBBB"])
     }
 }

@@ -65,7 +65,7 @@ import Testing
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         }
 
-        var layout: StorageLayout { StorageLayout(root: path) }
+        var layout: StorageLayout { try! StorageLayout(root: path) }
 
         func write(_ bytes: Int, to file: String) throws {
             try Data(repeating: 0x61, count: bytes).write(to: URL(fileURLWithPath: file))
@@ -233,7 +233,7 @@ import Testing
         let folder = try Folder()
         defer { folder.remove() }
         let layout = folder.layout
-        try FileSystem.createDirectory(layout.folder(Self.albumID))
+        _ = try layout.albumFolder(Self.albumID, create: true)
         let documents = try Self.documents()
         try AlbumFolder.write(documents, comments: nil, in: layout)
         #expect(
@@ -255,7 +255,7 @@ import Testing
         let folder = try Folder()
         defer { folder.remove() }
         let layout = folder.layout
-        try FileSystem.createDirectory(layout.folder(Self.albumID))
+        _ = try layout.albumFolder(Self.albumID, create: true)
         let documents = try Self.documents()
         try AlbumFolder.write(documents, comments: nil, in: layout)
 
@@ -277,7 +277,7 @@ import Testing
         let folder = try Folder()
         defer { folder.remove() }
         let layout = folder.layout
-        try FileSystem.createDirectory(layout.folder(Self.albumID))
+        _ = try layout.albumFolder(Self.albumID, create: true)
         var json = try Self.documents().json
         if case .object(var members) = json {
             members["schema_version"] = 2
@@ -299,7 +299,7 @@ import Testing
         let folder = try Folder()
         defer { folder.remove() }
         let layout = folder.layout
-        try FileSystem.createDirectory(layout.folder(Self.albumID))
+        _ = try layout.albumFolder(Self.albumID, create: true)
         try AlbumFolder.write(try Self.documents(), comments: nil, in: layout)
         if let size { try folder.write(size, to: layout.media(Self.albumID, "Img0001.jpg")) }
         // A file for a removed item does not matter.
@@ -321,11 +321,11 @@ import Testing
         let folder = try Folder()
         defer { folder.remove() }
         let layout = folder.layout
-        try FileSystem.createDirectory(layout.folder(Self.albumID))
+        _ = try layout.albumFolder(Self.albumID, create: true)
         try AlbumFolder.write(try Self.documents(), comments: nil, in: layout)
         try folder.write(10, to: layout.media(Self.albumID, "Img0001.jpg"))
         let other = ImgurID("Other12")!
-        try FileSystem.createDirectory(layout.folder(other))
+        _ = try layout.albumFolder(other, create: true)
         try FileManager.default.copyItem(atPath: layout.metadata(Self.albumID), toPath: layout.metadata(other))
         #expect(CatalogEntry.recovered(other, in: layout) == nil, "its metadata names another album")
         #expect(CatalogEntry.recovered(Self.albumID, in: layout)?.status == .partial)
@@ -335,9 +335,9 @@ import Testing
         let folder = try Folder()
         defer { folder.remove() }
         let layout = folder.layout
-        try FileSystem.createDirectory(layout.folder(Self.albumID))
+        _ = try layout.albumFolder(Self.albumID, create: true)
         try AlbumFolder.write(try Self.documents(), comments: nil, in: layout)
-        try FileSystem.createDirectory(layout.media(Self.albumID, "Img0001.jpg"))
+        _ = try layout.albumFolder(Self.albumID).subdirectory("Img0001.jpg", create: true)
         #expect(CatalogEntry.recovered(Self.albumID, in: layout) == nil)
     }
 
@@ -346,7 +346,7 @@ import Testing
         defer { folder.remove() }
         let layout = folder.layout
         let id = ImgurID("q6i58")!
-        try FileSystem.createDirectory(layout.folder(id))
+        _ = try layout.albumFolder(id, create: true)
         let metadata: JSONValue = [
             "schema_version": 1, "kind": "album", "id": "q6i58", "title": nil, "status": "complete",
             "media_count": 2, "archived_at": "2026-09-21T14:13:20Z", "api": ["id": "q6i58", "datetime": 1_500_000_000],
@@ -384,7 +384,7 @@ import Testing
         let folder = try Folder()
         defer { folder.remove() }
         let id = ImgurID("q6i58")!
-        try FileSystem.createDirectory(folder.layout.folder(id))
+        _ = try folder.layout.albumFolder(id, create: true)
         if let text = unusable.text { try Data(text.utf8).write(to: URL(fileURLWithPath: folder.layout.metadata(id))) }
         let reading = AlbumFolder.read(id, in: folder.layout)
         #expect(reading.metadata == nil)
@@ -397,7 +397,7 @@ import Testing
         defer { folder.remove() }
         let layout = folder.layout
         let id = ImgurID("q6i58")!
-        try FileSystem.createDirectory(layout.folder(id))
+        _ = try layout.albumFolder(id, create: true)
         let metadata: JSONValue = [
             "schema_version": 1, "id": "q6i58", "status": .string(status), "media": [], "archived_at": "2026-09-21T14:13:20Z",
         ]

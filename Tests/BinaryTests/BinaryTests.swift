@@ -51,7 +51,7 @@ import Testing
 
     @Test func aSecondRunOnTheSameDirectoryExitsWith75NamingTheFirst() async throws {
         let harness = try ArchiveFixture()
-        let held = try RunLock.acquire(StorageLayout(root: harness.directory).lock, wait: false)
+        let held = try RunLock.acquire(Directory.open(harness.directory), wait: false)
         let environment = ["IMGUR_CLIENT_ID": FakeImgur.clientID, "IMGUR_API_BASE": harness.imgur.apiBase]
         let result = try await BinaryRunner.run(["q6i58"], environment: environment, directory: harness.directory)
         #expect(result.status == 75)
@@ -70,18 +70,47 @@ import Testing
     @Test func aRunWaitsForAnotherRunWithWait() async throws {
         let harness = try ArchiveFixture()
         harness.imgur.add(FakeAlbum(id: "q6i58", media: FakeMedia.sampleAlbum()))
-        let held = try RunLock.acquire(StorageLayout(root: harness.directory).lock, wait: false)
-        let environment = ["IMGUR_CLIENT_ID": FakeImgur.clientID, "IMGUR_API_BASE": harness.imgur.apiBase]
-        let (process, out, err) = try BinaryRunner.start(
-            ["--wait", "q6i58"], environment: environment, directory: harness.directory)
-        try await Task.sleep(nanoseconds: 700_000_000)
-        #expect(process.isRunning, "the second run waits for the lock")
+        var held: RunLock? = try RunLock.acquire(Directory.open(harness.directory), wait: false)
+        let running = try BinaryRunner.start(["--wait", "q6i58"], environment: harness.baseEnvironment, directory: harness.directory)
+        #expect(await running.waitForStderr("waiting for another imgur-archive run to finish with \(harness.directory)"))
+        #expect(running.process.isRunning, "the second run waits for the lock")
         #expect(harness.imgur.requestCount == 0)
         withExtendedLifetime(held) {}
-        _ = consume held
-        let result = await BinaryRunner.finish(process, out, err)
+        held = nil
+        let result = await running.finish()
         #expect(result.status == 0, "\(result.err)")
-        #expect(result.err.contains("waiting for another imgur-archive run to finish with \(harness.directory)"))
+        #expect(result.out.contains("archived         q6i58    3 files"), "it does what it was asked: \(result.out)")
         #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
+    }
+
+    @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
+    func aWaitingRunStopsAtOnceOnASignal(signal: Int32, status: Int32) async throws {
+        let harness = try ArchiveFixture()
+        let held = try RunLock.acquire(Directory.open(harness.directory), wait: false)
+        let running = try BinaryRunner.start(["--wait", "q6i58"], environment: harness.baseEnvironment, directory: harness.directory)
+        #expect(await running.waitForStderr("waiting for another imgur-archive run"))
+        kill(running.pid, signal)
+        let result = await running.finish()
+        #expect(result.status == status, "\(result.err)")
+        #expect(result.err.contains("stopped by a signal before any work began"))
+        #expect(harness.imgur.requestCount == 0)
+        withExtendedLifetime(held) {}
+    }
+
+    /// A connection that sends nothing costs nothing: the process sleeps (docs/urlsession-linux.md §10).
+    @Test func aStalledDownloadCostsNoCPU() async throws {
+        let harness = try ArchiveFixture()
+        let media = FakeMedia(id: "Stalled", size: 200_000)
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: [media]))
+        harness.imgur.inject("/media/Stalled.jpg", .bytes(media.data, contentType: "image/jpeg").with(.stallAfter(bytes: 1_000)))
+        let running = try BinaryRunner.start(["-v", "q6i58"], environment: harness.baseEnvironment, directory: harness.directory)
+        defer { kill(running.pid, SIGKILL) }
+        #expect(await waitUntil(timeout: 120) { harness.imgur.requests("/media/Stalled.jpg").count == 1 })
+        let before = try #require(running.cpuSeconds())
+        // Three seconds of a stalled connection. Before the fix this took about a second of CPU for
+        // every second of waiting; now it takes a few milliseconds.
+        try await Task.sleep(for: .seconds(3))
+        let after = try #require(running.cpuSeconds())
+        #expect(after - before < 0.5, "a stall cost \(after - before) CPU-s in 3 s")
     }
 }

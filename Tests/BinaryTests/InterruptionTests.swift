@@ -75,10 +75,10 @@ import Testing
 
     @Test func aRunKilledMidDownloadIsFinishedByTheNextRunByteForByte() async throws {
         let (harness, _) = try Self.slowAlbum()
-        let (process, out, err) = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
+        let running = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
         try await Self.waitForPartialDownload(harness)
-        kill(process.processIdentifier, SIGKILL)
-        let killed = await BinaryRunner.finish(process, out, err)
+        kill(running.pid, SIGKILL)
+        let killed = await running.finish()
         #expect(killed.status == SIGKILL, "\(killed.out)\(killed.err)")
         #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58/BigFile.jpg")), "no half file under a final name")
         // Whatever the kill left, the catalog is readable and holds only finished albums.
@@ -97,10 +97,10 @@ import Testing
     @Test(arguments: [(SIGINT, Int32(130)), (SIGTERM, Int32(143))])
     func aSignalStopsTheRunCleanly(signal: Int32, status: Int32) async throws {
         let (harness, _) = try Self.slowAlbum()
-        let (process, out, err) = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
+        let running = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
         try await Self.waitForPartialDownload(harness)
-        kill(process.processIdentifier, signal)
-        let stopped = await BinaryRunner.finish(process, out, err)
+        kill(running.pid, signal)
+        let stopped = await running.finish()
         #expect(stopped.status == status, "\(stopped.out)\(stopped.err)")
         #expect(stopped.out.contains("archived         XyZ12ab"), "what was finished is reported: \(stopped.err)")
         #expect(stopped.out.contains("1 interrupted"), "and the summary says what stopped: \(stopped.out)")

@@ -54,6 +54,16 @@ import Darwin
         }
     }
 
+    /// The `FileError` an untyped throwing call ends with.
+    static func failure(_ body: () throws -> Void) -> FileError? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error as? FileError
+        }
+    }
+
     // MARK: - writeAtomically
 
     @Test func writesANewFileAndLeavesNoTemporaryFile() throws {
@@ -164,18 +174,18 @@ import Darwin
         #expect(FileSystem.exists(file))
         #expect(!FileSystem.exists("\(folder.path)/none"))
 
+        let top = try Directory.open(folder.path)
         let sub = "\(folder.path)/sub"
-        try FileSystem.createDirectory(sub)
-        try FileSystem.createDirectory(sub)  // already there: fine
+        _ = try top.subdirectory("sub", create: true)
+        _ = try top.subdirectory("sub", create: true)  // already there: fine
         #expect(FileSystem.isDirectory(sub))
         #expect(
-            Self.error { () throws(FileError) in try FileSystem.createDirectory(file) }
-                == .write(path: file, reason: "File exists"))
+            Self.error { () throws(FileError) in _ = try top.subdirectory("f", create: true) }
+                == .unsafe(path: file, reason: "is not a folder"))
         #expect(
-            Self.error { () throws(FileError) in try FileSystem.createDirectory("\(folder.path)/a/b") }
-                == .write(path: "\(folder.path)/a/b", reason: "No such file or directory"))
-        #expect(FileSystem.contents(of: folder.path).sorted() == ["f", "sub"])
-        #expect(FileSystem.contents(of: "\(folder.path)/none") == [])
+            Self.error { () throws(FileError) in _ = try top.subdirectory("none") }
+                == .read(path: "\(folder.path)/none", reason: "No such file or directory"))
+        #expect(top.names() == ["f", "sub"])
     }
 
     // MARK: - RunLock
@@ -184,12 +194,13 @@ import Darwin
         let folder = try Folder()
         defer { folder.remove() }
         let path = "\(folder.path)/.imgur-archive.lock"
-        var first: RunLock? = try RunLock.acquire(path, wait: false)
+        let directory = try Directory.open(folder.path)
+        var first: RunLock? = try RunLock.acquire(directory, wait: false)
         #expect(folder.contents(".imgur-archive.lock") == "\(getpid())\n")
 
         withExtendedLifetime(first) {
             // flock belongs to the open file description: a new descriptor conflicts even here.
-            let failure = Self.error { () throws(FileError) in _ = try RunLock.acquire(path, wait: false) }
+            let failure = Self.failure { _ = try RunLock.acquire(Directory.open(folder.path), wait: false) }
             #expect(failure == .locked(path: folder.path, pid: getpid()))
             #expect(
                 failure?.description
@@ -199,12 +210,12 @@ import Darwin
         }
 
         first = nil  // deinit closes the descriptor: the kernel drops the lock
-        let again = try RunLock.acquire(path, wait: false)
+        let again = try RunLock.acquire(directory, wait: false)
         withExtendedLifetime(again) {
-            #expect(again.path == path)
+            #expect(again.path == folder.path)
             #expect(folder.contents(".imgur-archive.lock") == "\(getpid())\n")
             #expect(
-                Self.error { () throws(FileError) in _ = try RunLock.acquire(path, wait: false) }
+                Self.failure { _ = try RunLock.acquire(directory, wait: false) }
                     == .locked(path: folder.path, pid: getpid()))
         }
         #expect(first == nil)
@@ -215,7 +226,7 @@ import Darwin
         defer { folder.remove() }
         let path = "\(folder.path)/.imgur-archive.lock"
         try Data("4194303\nand more text that was here before\n".utf8).write(to: URL(fileURLWithPath: path))
-        let lock = try RunLock.acquire(path, wait: false)
+        let lock = try RunLock.acquire(Directory.open(folder.path), wait: false)
         withExtendedLifetime(lock) {
             #expect(folder.contents(".imgur-archive.lock") == "\(getpid())\n")
         }
@@ -225,10 +236,10 @@ import Darwin
         let folder = try Folder()
         defer { folder.remove() }
         let path = "\(folder.path)/.imgur-archive.lock"
-        let lock = try RunLock.acquire(path, wait: false)
+        let lock = try RunLock.acquire(Directory.open(folder.path), wait: false)
         withExtendedLifetime(lock) {
             #expect(truncate(path, 0) == 0)  // the same inode, now without a pid
-            let failure = Self.error { () throws(FileError) in _ = try RunLock.acquire(path, wait: false) }
+            let failure = Self.failure { _ = try RunLock.acquire(Directory.open(folder.path), wait: false) }
             #expect(failure == .locked(path: folder.path, pid: nil))
             #expect(
                 failure?.description
@@ -236,13 +247,65 @@ import Darwin
         }
     }
 
-    @Test func aLockInAMissingFolderIsAWriteError() throws {
+    @Test func theLockHoldsWhateverHappensToThePidFile() throws {
         let folder = try Folder()
         defer { folder.remove() }
-        let path = "\(folder.path)/missing/.imgur-archive.lock"
-        #expect(
-            Self.error { () throws(FileError) in _ = try RunLock.acquire(path, wait: false) }
-                == .write(path: path, reason: "No such file or directory"))
+        let outside = "\(folder.path)-outside"
+        try Data("keep me\n".utf8).write(to: URL(fileURLWithPath: outside))
+        defer { unlink(outside) }
+        var lock: RunLock? = try RunLock.acquire(Directory.open(folder.path), wait: false)
+        withExtendedLifetime(lock) {
+            // Deleted, or replaced by a symlink to a file elsewhere: the lock is on the folder.
+            unlink("\(folder.path)/.imgur-archive.lock")
+            #expect(Self.failure { _ = try RunLock.acquire(Directory.open(folder.path), wait: false) } == .locked(path: folder.path, pid: nil))
+            #expect(symlink(outside, "\(folder.path)/.imgur-archive.lock") == 0)
+            #expect(Self.failure { _ = try RunLock.acquire(Directory.open(folder.path), wait: false) } == .locked(path: folder.path, pid: nil))
+        }
+        lock = nil
+        // The next holder does not write its pid through the symlink.
+        let next = try RunLock.acquire(Directory.open(folder.path), wait: false)
+        withExtendedLifetime(next) {
+            #expect(FileManager.default.contents(atPath: outside) == Data("keep me\n".utf8))
+        }
+    }
+
+    @Test func readersShareTheLockAndAWriterWaitsForThem() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let reader = try RunLock.acquire(Directory.open(folder.path), shared: true, wait: false)
+        let second = try RunLock.acquire(Directory.open(folder.path), shared: true, wait: false)
+        withExtendedLifetime((reader, second)) {
+            #expect(Self.failure { _ = try RunLock.acquire(Directory.open(folder.path), wait: false) } != nil)
+        }
+    }
+
+    @Test func aReadOnlyFolderCanBeLockedForReading() throws {
+        guard getuid() != 0 else { return }  // root writes anywhere: nothing to show
+        let folder = try Folder()
+        defer {
+            chmod(folder.path, 0o755)
+            folder.remove()
+        }
+        chmod(folder.path, 0o555)
+        let lock = try RunLock.acquire(Directory.open(folder.path), shared: true, wait: false)
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test func aWaiterStopsWhenAskedTo() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let holder = try RunLock.acquire(Directory.open(folder.path), wait: false)
+        try withExtendedLifetime(holder) {
+            var asked = 0
+            #expect(throws: CancellationError.self) {
+                _ = try RunLock.acquire(
+                    Directory.open(folder.path), wait: true, shouldStop: {
+                        asked += 1
+                        return asked > 2
+                    })
+            }
+            #expect(asked == 3)
+        }
     }
 
     @Test func waitingIsNotNeededWhenTheLockIsFree() throws {
@@ -250,7 +313,7 @@ import Darwin
         defer { folder.remove() }
         let path = "\(folder.path)/.imgur-archive.lock"
         var waited = false
-        let lock = try RunLock.acquire(path, wait: true, onWait: { waited = true })
+        let lock = try RunLock.acquire(Directory.open(folder.path), wait: true, onWait: { waited = true })
         withExtendedLifetime(lock) {
             #expect(!waited)
             #expect(folder.contents(".imgur-archive.lock") == "\(getpid())\n")

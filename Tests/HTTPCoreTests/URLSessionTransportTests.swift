@@ -203,19 +203,28 @@ struct URLSessionTransportTests {
         #expect(server.requests.map(\.method) == ["HEAD"])
     }
 
-    @Test func gzipBodyIsDecodedAndNotMistakenForAShortOne() async throws {
-        // "imgur " * 200, gzip-compressed: 36 bytes on the wire, 1200 decoded.
+    @Test func aCompressedBodyNobodyAskedForIsRefusedNotInflated() async throws {
+        // "imgur " * 200, gzip-compressed: 36 bytes on the wire, 1200 if inflated.
         let compressed = Data([
             0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0xcc, 0x4d, 0x2f, 0x2d, 0x52, 0xc8, 0x1c,
             0x25, 0x47, 0xc9, 0x51, 0x72, 0x94, 0x1c, 0xf4, 0x24, 0x00, 0xc9, 0x09, 0x5c, 0x3e, 0xb0, 0x04, 0x00, 0x00,
         ])
         let server = try LoopbackServer { _ in
-            .bytes(compressed, contentType: "text/plain", headers: [("Content-Encoding", "gzip")])
+            .bytes(compressed, contentType: "application/json", headers: [("Content-Encoding", "gzip")])
         }
         defer { server.stop() }
-        let response = try await URLSessionTransport().fetch(request(server, "/gz"))
-        #expect(response.status == 200)
-        #expect(response.body == Data(String(repeating: "imgur ", count: 200).utf8))
+        let request = request(server, "/gz")
+        let sink = RecordingSink()
+        let error = await failure(URLSessionTransport(), request, sink: sink)
+        #expect(error == .unexpectedEncoding(url: request.url.absoluteString, encoding: "gzip"))
+        #expect(error?.isTransient == false)
+        #expect(sink.receivedHeads.isEmpty, "the sink never sees it")
+        #expect(sink.body.count <= compressed.count, "nothing was inflated")
+        #expect(server.requests.first?.headerValues("Accept-Encoding") == ["identity"], "only identity is asked for")
+    }
+
+    @Test func theLibcurlWorkaroundsAreInEffect() {
+        #expect(URLSessionTransport.workaroundsAreActive)
     }
 
     // MARK: Sinks that throw

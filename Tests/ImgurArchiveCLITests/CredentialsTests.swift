@@ -168,7 +168,9 @@ import Testing
             #expect(chmod(full, mode_t(mode)) == 0)
         }
 
-        var storage: StorageLayout { StorageLayout(root: "\(path)/store") }
+        var storage: StorageLayout {
+            get throws { try StorageLayout(root: "\(path)/store") }
+        }
 
         func remove() { try? FileManager.default.removeItem(atPath: path) }
     }
@@ -187,7 +189,8 @@ import Testing
         defer { folder.remove() }
         for (relative, content) in scenario.files { try folder.create(relative, content) }
         let environment = scenario.environment.mapValues(folder.resolve)
-        let result = Self.find(environment, folder.storage)
+        try FileManager.default.createDirectory(atPath: "\(folder.path)/store", withIntermediateDirectories: true)
+        let result = Self.find(environment, try folder.storage)
         switch scenario.outcome {
         case .found(let clientID, let source):
             let credentials = try result.get()

@@ -211,7 +211,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: harness.path("q6i58"), withIntermediateDirectories: true)
         try media.data.prefix(250_000).write(to: URL(fileURLWithPath: harness.path("q6i58/.BigFile.jpg.part")))
         try ResumeState(url: harness.imgur.mediaURL("BigFile.jpg"), etag: media.etag, lastModified: nil, length: Int64(media.data.count))
-            .save(harness.path("q6i58/.BigFile.jpg.part.json"))
+            .save(".BigFile.jpg.part.json", in: try Directory.open(harness.path("q6i58")))
         let result = await harness.run(["q6i58"])
         #expect(result.status == .success)
         try Self.expectComplete(harness, media)
@@ -226,7 +226,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: harness.path("q6i58"), withIntermediateDirectories: true)
         try Data(repeating: 7, count: 1000).write(to: URL(fileURLWithPath: harness.path("q6i58/.BigFile.jpg.part")))
         try ResumeState(url: harness.imgur.mediaURL("BigFile.jpg"), etag: "\"old-version\"", lastModified: nil, length: 5000)
-            .save(harness.path("q6i58/.BigFile.jpg.part.json"))
+            .save(".BigFile.jpg.part.json", in: try Directory.open(harness.path("q6i58")))
         #expect(await harness.run(["q6i58"]).status == .success)
         try Self.expectComplete(harness, media)
     }
@@ -236,7 +236,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: harness.path("q6i58"), withIntermediateDirectories: true)
         try media.data.write(to: URL(fileURLWithPath: harness.path("q6i58/.BigFile.jpg.part")))
         try ResumeState(url: harness.imgur.mediaURL("BigFile.jpg"), etag: media.etag, lastModified: nil, length: Int64(media.data.count))
-            .save(harness.path("q6i58/.BigFile.jpg.part.json"))
+            .save(".BigFile.jpg.part.json", in: try Directory.open(harness.path("q6i58")))
         #expect(await harness.run(["q6i58"]).status == .success)
         try Self.expectComplete(harness, media)
         #expect(harness.imgur.requests("/media/BigFile.jpg").count == 1)
@@ -247,7 +247,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: harness.path("q6i58"), withIntermediateDirectories: true)
         try media.data.prefix(1000).write(to: URL(fileURLWithPath: harness.path("q6i58/.BigFile.jpg.part")))
         try ResumeState(url: harness.imgur.mediaURL("BigFile.jpg"), etag: media.etag, lastModified: nil, length: nil)
-            .save(harness.path("q6i58/.BigFile.jpg.part.json"))
+            .save(".BigFile.jpg.part.json", in: try Directory.open(harness.path("q6i58")))
         harness.imgur.inject(
             "/media/BigFile.jpg",
             ServerResponse(

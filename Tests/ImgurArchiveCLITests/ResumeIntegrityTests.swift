@@ -48,7 +48,7 @@ import Testing
         try media.data.prefix(250_000).write(to: URL(fileURLWithPath: harness.path("q6i58/.BigFile.jpg.part")))
         try ResumeState(
             url: harness.imgur.mediaURL("BigFile.jpg"), etag: media.etag, lastModified: nil, length: 900_000
-        ).save(harness.path("q6i58/.BigFile.jpg.part.json"))
+        ).save(".BigFile.jpg.part.json", in: try Directory.open(harness.path("q6i58")))
         #expect(await harness.run(["q6i58"]).status == .success)
         try Faults.expectComplete(harness, media)
         let requests = harness.imgur.requests("/media/BigFile.jpg")

@@ -239,7 +239,7 @@ import Testing
 
     @Test func anotherRunHoldingTheLockStopsIt() async throws {
         let harness = try Harness()
-        let lock = try RunLock.acquire(harness.path(".imgur-archive.lock"), wait: false)
+        let lock = try RunLock.acquire(Directory.open(harness.directory), wait: false)
         let result = await harness.run(["html"])
         withExtendedLifetime(lock) {}
         #expect(result.status == .temporary)

@@ -16,11 +16,11 @@ public final class Catalog: @unchecked Sendable {
         self.log = log
     }
 
-    /// Opens the catalog at `path`, creating it when missing and repairing a torn tail.
+    /// Opens the catalog of `layout`, creating it when missing and repairing a torn tail.
     /// - Throws: `FormatError.invalidLog` when it is damaged anywhere else (left untouched), or `FileError`.
-    public static func open(_ path: String, now: Date = Date()) throws -> Catalog {
+    public static func open(in layout: StorageLayout, now: Date = Date()) throws -> Catalog {
         do {
-            return Catalog(log: try AppendLog.open(path, now: now))
+            return Catalog(log: try AppendLog.open(StorageLayout.catalogName, in: layout.directory, now: now))
         } catch let damage as AppendLog<CatalogEntry>.Damage {
             throw FormatError.invalidLog(path: damage.path, line: damage.line, reason: damage.reason)
         }
@@ -58,17 +58,24 @@ public final class Catalog: @unchecked Sendable {
         try log.compact()
     }
 
+    /// Closes the catalog (and releases its lock on the file).
+    public func close() {
+        locked { log.close() }
+    }
+
     private func locked<T>(_ body: () -> T) -> T {
         lock.lock()
         defer { lock.unlock() }
         return body()
     }
 
-    /// Every entry of the catalog at `path`, in file order, each id once (its newest value), streamed.
+    /// Every entry of the catalog of `layout`, in file order, each id once (its newest value), streamed.
+    /// No catalog is an empty one.
     public static func forEachEntry<Failure: Error>(
-        _ path: String, _ body: (ImgurID, JSONValue) throws(Failure) -> Void
+        in layout: StorageLayout, _ body: (ImgurID, JSONValue) throws(Failure) -> Void
     ) throws {
-        try AppendLog<CatalogEntry>.forEachEntry(path) { (key, value) throws(Failure) in
+        guard layout.directory.exists(StorageLayout.catalogName) else { return }
+        try AppendLog<CatalogEntry>.forEachEntry(StorageLayout.catalogName, in: layout.directory) { (key, value) throws(Failure) in
             guard let id = ImgurID(key) else { return }
             try body(id, value)
         }

@@ -93,12 +93,12 @@ extension CatalogEntry {
     /// (complete, partial or metadata-only) and every stored file is there at its recorded size.
     /// Found without asking Imgur.
     public static func recovered(_ id: ImgurID, in layout: StorageLayout) -> CatalogEntry? {
-        guard FileSystem.exists(layout.metadata(id)) else { return nil }
-        let reading = AlbumFolder.read(id, in: layout)
+        guard let folder = try? layout.albumFolder(id), folder.exists(StorageLayout.metadataName(id)) else { return nil }
+        let reading = AlbumFolder.read(id, in: folder)
         guard let metadata = reading.metadata, !reading.namesAnotherAlbum, metadata.status != .unavailable,
             metadata.status != .mediaOnly
         else { return nil }
-        for (name, record) in metadata.storedFiles where FileSystem.fileSize(layout.media(id, name)) != record.bytes {
+        for (name, record) in metadata.storedFiles where folder.fileSize(name) != record.bytes {
             return nil
         }
         return CatalogEntry(metadata)

@@ -86,15 +86,17 @@ struct AlbumArchiver: Sendable {
         id: ImgurID, kind: AlbumKind, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
         images: [Image], sourceURL: String, comments: JSONValue? = nil, animated: AnimatedFormat
     ) async throws -> AlbumReport {
-        let folder = layout.folder(id)
-        let previous = try await BlockingIO.run { [layout] () throws -> AlbumMetadata? in
-            try FileSystem.createDirectory(folder)
-            let reading = AlbumFolder.read(id, in: layout)
+        let (folder, previous) = try await BlockingIO.run { [layout] () throws -> (Directory, AlbumMetadata?) in
+            // Never through a symlink planted in place of the folder (docs/design.md, "Threat model").
+            let folder = try layout.albumFolder(id, create: true)
+            // Under the run lock, what a killed run left behind is only litter.
+            folder.removeLeftovers()
+            let reading = AlbumFolder.read(id, in: folder)
             // Documents of a newer version are never overwritten as if they were ours.
             for case .newerSchema(let name, let version) in reading.problems {
-                throw FormatError.newerSchema(path: "\(folder)/\(name)", version: version)
+                throw FormatError.newerSchema(path: folder.path(name), version: version)
             }
-            return reading.metadata
+            return (folder, reading.metadata)
         }
         var jobs: [String: MediaJob] = [:]
         var order: [String] = []
@@ -103,7 +105,7 @@ struct AlbumArchiver: Sendable {
             let name = MediaFileName.make(image.id, fileExtension: source.fileExtension)
             if jobs[name] == nil {
                 let apiSize = source.isMP4Alternative ? image.mp4Size : image.size
-                jobs[name] = MediaJob(album: id, source: source, fileName: name, apiSize: apiSize)
+                jobs[name] = MediaJob(album: id, folder: folder, source: source, fileName: name, apiSize: apiSize)
                 order.append(name)
             }
             return name
@@ -123,7 +125,7 @@ struct AlbumArchiver: Sendable {
             commentCount: comments.map { $0.arrayValue?.count ?? 0 })
         var entry = CatalogEntry(metadata)
         if scope != .mediaOnly || previous != nil {
-            try await BlockingIO.run { [layout] in try AlbumFolder.write(metadata, comments: comments, in: layout) }
+            try await BlockingIO.run { try AlbumFolder.write(metadata, comments: comments, in: folder) }
         } else {
             entry.status = .mediaOnly
         }
@@ -190,15 +192,14 @@ struct AlbumArchiver: Sendable {
     /// A file already under its final name was complete and verified when it got there: reuse it,
     /// with the digest the previous metadata recorded when the size still matches, else hashed again.
     private func existingFile(_ job: MediaJob, previous: AlbumMetadata?) throws -> MediaOutcome? {
-        let path = layout.media(job.album, job.fileName)
-        guard let size = FileSystem.fileSize(path) else { return nil }
+        guard let size = job.folder.fileSize(job.fileName) else { return nil }
         if let recorded = previous?.storedFiles[job.fileName], recorded.bytes == size, let sha256 = recorded.sha256 {
             return .stored(
                 StoredMedia(
                     fileName: job.fileName, bytes: size, sha256: sha256, detectedType: recorded.detectedType,
                     url: recorded.url ?? job.source.url.absoluteString))
         }
-        let hash = try SHA256.hashFile(atPath: path)
+        let hash = try SHA256.hashFile(job.fileName, in: job.folder)
         return .stored(
             StoredMedia(
                 fileName: job.fileName, bytes: hash.bytes, sha256: hash.hasher.hexDigest(),

@@ -68,8 +68,11 @@ public struct AlbumScheduler: Sendable {
             case .notFound:
                 // With `--refresh` or `verify --repair`, an album Imgur deleted may already be in the
                 // archive: that copy, and its catalog entry, are what the archive is for.
-                let metadata = archiver.layout.metadata(item.id)
-                if (try? await BlockingIO.run { FileSystem.exists(metadata) }) == true {
+                let layout = archiver.layout
+                let archived = try? await BlockingIO.run {
+                    (try? layout.albumFolder(item.id))?.exists(StorageLayout.metadataName(item.id)) == true
+                }
+                if archived == true {
                     return .goneFromImgur(error.description)
                 }
                 return .unavailable(

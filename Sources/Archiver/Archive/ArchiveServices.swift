@@ -1,4 +1,5 @@
 import ArchiveFormat
+import DurableFiles
 import Foundation
 import HTTPCore
 import ImgurAPI
@@ -50,7 +51,7 @@ public struct ArchiveServices: Sendable {
         self.events = events
         self.now = now
         downloader = MediaDownloader(
-            transport: mediaTransport, transfers: AsyncLimiter(limit: jobs), layout: layout, retrier: retrier,
+            transport: mediaTransport, transfers: AsyncLimiter(limit: jobs), retrier: retrier,
             settings: downloadSettings, now: now, onBytes: { events.bytesReceived($0) },
             onFileStored: { events.fileDone() })
     }

@@ -13,7 +13,6 @@ struct MediaDownloader: Sendable {
     /// the transfer only; flushing the finished file to disk happens outside it (holding it there
     /// left half of the places waiting on the disk: about 4 of 8 transfers in flight, measured).
     let transfers: AsyncLimiter
-    let layout: StorageLayout
     let retrier: Retrier
     let settings: DownloadSettings
     let now: @Sendable () -> Date
@@ -23,17 +22,15 @@ struct MediaDownloader: Sendable {
     let onFileStored: @Sendable () -> Void
 
     func download(_ job: MediaJob) async throws -> MediaOutcome {
-        let partial = layout.partial(job.album, job.fileName)
         let memory = Mutex<ResumePoint?>(nil)
-        return try await retrier.run(job.subject, progress: { FileSystem.fileSize(partial) ?? 0 }) {
+        return try await retrier.run(job.subject, progress: { job.folder.fileSize(job.partialName) ?? 0 }) {
             let remembered = memory.withLock { $0 }
             let start = try await BlockingIO.run { try resumePoint(job, remembered: remembered) }
-            let sink = MediaSink(job: job, layout: layout, resume: start, onBytes: onBytes)
+            let sink = MediaSink(job: job, resume: start, onBytes: onBytes)
             do {
                 _ = try await transfers.withPlace { try await transport.stream(request(job, from: start), into: sink) }
-                let finalPath = layout.media(job.album, job.fileName)
                 let finished = now()
-                let outcome = try await BlockingIO.run { try sink.finish(finalPath: finalPath, now: finished) }
+                let outcome = try await BlockingIO.run { try sink.finish(now: finished) }
                 if case .stored = outcome { onFileStored() }
                 return outcome
             } catch {
@@ -65,18 +62,18 @@ struct MediaDownloader: Sendable {
     /// Where the next attempt starts: after the bytes of a partial file that belongs to this URL,
     /// with the hash state over them (from memory within a run, read back from disk after a restart).
     private func resumePoint(_ job: MediaJob, remembered: ResumePoint?) throws -> ResumePoint {
-        let partial = layout.partial(job.album, job.fileName)
-        let statePath = layout.resumeState(job.album, job.fileName)
+        let folder = job.folder
         // Without a validator for `If-Range` a changed file could be spliced onto the old bytes:
         // such a partial file is fetched again from the start.
-        guard let size = FileSystem.fileSize(partial), size > 0, let state = ResumeState.load(statePath),
-            state.url == job.source.url.absoluteString, let validator = state.validator
+        guard let size = folder.fileSize(job.partialName), size > 0,
+            let state = ResumeState.load(job.stateName, in: folder), state.url == job.source.url.absoluteString,
+            let validator = state.validator
         else {
-            FileSystem.remove(partial)
-            FileSystem.remove(statePath)
+            folder.remove(job.partialName)
+            folder.remove(job.stateName)
             return .fresh
         }
-        var point = try remembered.flatMap { $0.offset == size ? $0 : nil } ?? Self.hashPrefix(of: partial)
+        var point = try remembered.flatMap { $0.offset == size ? $0 : nil } ?? Self.hashPrefix(of: job.partialName, in: folder)
         point.validator = validator
         point.length = state.length
         return point
@@ -84,8 +81,8 @@ struct MediaDownloader: Sendable {
 
     /// Hashes what a previous run left in a partial file, so the digest still covers the whole file.
     /// The offset is the bytes hashed, so the two always agree.
-    static func hashPrefix(of path: String) throws -> ResumePoint {
-        let result = try SHA256.hashFile(atPath: path)
+    static func hashPrefix(of name: String, in folder: Directory) throws -> ResumePoint {
+        let result = try SHA256.hashFile(name, in: folder)
         return ResumePoint(
             offset: result.bytes, hasher: result.hasher, validator: nil, length: nil, firstBytes: result.firstBytes)
     }

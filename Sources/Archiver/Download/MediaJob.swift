@@ -1,10 +1,13 @@
 import ArchiveFormat
+import DurableFiles
 import Foundation
 import ImgurAPI
 
 /// One media file to fetch into an album folder.
 struct MediaJob: Sendable {
     let album: ImgurID
+    /// The album's folder, open: every file of the download is opened relative to it.
+    let folder: Directory
     let source: MediaSource
     /// `<mediaID>.<ext>`, a valid `MediaFileName`.
     let fileName: String
@@ -12,6 +15,8 @@ struct MediaJob: Sendable {
     let apiSize: Int64?
 
     var subject: String { "\(album)/\(fileName)" }
+    var partialName: String { StorageLayout.partialName(fileName) }
+    var stateName: String { StorageLayout.resumeStateName(fileName) }
 }
 
 /// A media file on disk, verified.

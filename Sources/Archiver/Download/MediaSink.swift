@@ -19,8 +19,6 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     }
 
     private let job: MediaJob
-    private let partialPath: String
-    private let statePath: String
     private let resume: ResumePoint
     private let onBytes: @Sendable (Int) -> Void
 
@@ -36,10 +34,8 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     private var status = 0
     private var stopped: ResumePoint?
 
-    init(job: MediaJob, layout: StorageLayout, resume: ResumePoint, onBytes: @escaping @Sendable (Int) -> Void) {
+    init(job: MediaJob, resume: ResumePoint, onBytes: @escaping @Sendable (Int) -> Void) {
         self.job = job
-        partialPath = layout.partial(job.album, job.fileName)
-        statePath = layout.resumeState(job.album, job.fileName)
         self.resume = resume
         self.onBytes = onBytes
         received = resume.offset
@@ -65,7 +61,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
             received = 0
             firstBytes = []
             signatureChecked = false
-            try ResumeState(url: url, head: head).save(statePath)
+            try ResumeState(url: url, head: head).save(job.stateName, in: job.folder)
             disposition = .body(total: head.contentLength)
         case 206:
             // Only the rest of the very file the partial one began: it starts where that ends,
@@ -110,7 +106,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     // MARK: After the transfer
 
     /// Turns a finished transfer into its outcome; moves a complete file into place.
-    func finish(finalPath: String, now: Date) throws -> MediaOutcome {
+    func finish(now: Date) throws -> MediaOutcome {
         switch disposition {
         case .pending:
             throw HTTPError.connectionFailed(url: url, code: 0, reason: "no response")
@@ -128,7 +124,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
             }
             try checkSignature()
             try startFile(at: resume)
-            return try moveIntoPlace(finalPath, total: total)
+            return try moveIntoPlace(total: total)
         case .body(let total):
             if !signatureChecked { try checkSignature() }
             if let total, received != total {
@@ -144,7 +140,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
                 discardPartial()
                 return .unavailable(UnavailableMedia(status: .removed, httpStatus: status, url: url, seenAt: now))
             }
-            return try moveIntoPlace(finalPath, total: received)
+            return try moveIntoPlace(total: received)
         }
     }
 
@@ -163,8 +159,8 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     func discardPartial() {
         abandon()
         stopped = nil
-        FileSystem.remove(partialPath)
-        FileSystem.remove(statePath)
+        job.folder.remove(job.partialName)
+        job.folder.remove(job.stateName)
     }
 
     // MARK: Checks
@@ -193,23 +189,23 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     /// Opens the partial file to continue after `point` (truncating anything beyond it).
     private func startFile(at point: ResumePoint) throws {
         abandon()
-        let file = point.offset == 0 ? try OpenFile(creating: partialPath) : try OpenFile(appendingTo: partialPath)
+        let file = point.offset == 0 ? try job.folder.create(job.partialName) : try job.folder.openForAppending(job.partialName)
         if point.offset > 0 { try file.truncate(to: point.offset) }
         writer = BufferedWriter(file, hasher: point.hasher, offset: point.offset)
     }
 
-    private func moveIntoPlace(_ finalPath: String, total: Int64) throws -> MediaOutcome {
-        guard let writer else { throw FileError.write(path: partialPath, reason: "not open") }
+    private func moveIntoPlace(total: Int64) throws -> MediaOutcome {
+        guard let writer else { throw FileError.write(path: job.folder.path(job.partialName), reason: "not open") }
         self.writer = nil
         let (bytes, hasher) = try writer.finish()
         try writer.file.sync()
         try writer.file.close()
-        guard bytes == total, FileSystem.fileSize(partialPath) == total else {
-            FileSystem.remove(statePath)
+        guard bytes == total, job.folder.fileSize(job.partialName) == total else {
+            job.folder.remove(job.stateName)
             throw ArchiveError.resumeMismatch(url: url, reason: "the partial file does not have \(total) bytes")
         }
-        try FileSystem.moveIntoPlace(partialPath, finalPath)
-        FileSystem.remove(statePath)
+        try job.folder.rename(job.partialName, to: job.fileName)
+        job.folder.remove(job.stateName)
         return .stored(
             StoredMedia(
                 fileName: job.fileName, bytes: total, sha256: hasher.hexDigest(),

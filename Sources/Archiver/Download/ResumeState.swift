@@ -27,8 +27,8 @@ struct ResumeState: Sendable, Equatable {
     /// What to send as `If-Range`.
     var validator: String? { etag ?? lastModified }
 
-    static func load(_ path: String) -> ResumeState? {
-        guard let data = try? FileSystem.read(path, limit: 1 << 16), let json = try? JSONValue.parse(data),
+    static func load(_ name: String, in folder: Directory) -> ResumeState? {
+        guard let data = try? folder.read(name, limit: 1 << 16), let json = try? JSONValue.parse(data),
             let url = json["url"]?.stringValue
         else { return nil }
         return ResumeState(
@@ -36,14 +36,14 @@ struct ResumeState: Sendable, Equatable {
             length: json["length"]?.int64Value)
     }
 
-    func save(_ path: String) throws(FileError) {
+    func save(_ name: String, in folder: Directory) throws(FileError) {
         let json: JSONValue = [
             "url": .string(url), "etag": .optional(etag), "last_modified": .optional(lastModified),
             "length": length.map(JSONValue.int) ?? .null,
         ]
         // Not flushed: it is written on the network thread as a download starts, and losing it in
         // a power cut only means the partial file is fetched again from the start.
-        try FileSystem.writeAtomically(json.serialized(), to: path, durable: false)
+        try folder.writeAtomically(json.serialized(), to: name, durable: false)
     }
 }
 

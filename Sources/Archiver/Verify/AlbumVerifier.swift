@@ -16,6 +16,8 @@ public struct AlbumCheck: Sendable {
         case extraFile(String)
         /// The catalog lists the album, but it has no folder.
         case missingFolder
+        /// The album's folder (or a file in it) is a symlink or not what we write: never followed.
+        case unsafe(String)
 
         public var description: String {
             switch self {
@@ -26,6 +28,7 @@ public struct AlbumCheck: Sendable {
             case .unreadable(let name, let reason): "\(name): \(reason)"
             case .extraFile(let name): "\(name) belongs to nothing"
             case .missingFolder: "listed in the catalog, but its folder is missing"
+            case .unsafe(let reason): reason
             }
         }
 
@@ -55,6 +58,9 @@ public struct AlbumCheck: Sendable {
     public var animated = AnimatedFormat.gif
     /// A `--media-only` album: no documents to check against yet.
     public var mediaOnly = false
+    /// Temporary files a killed run left (`Directory.isTemporaryName`): not damage; the next run
+    /// (or `--repair`) removes them.
+    public var leftovers: [String] = []
 
     public init(id: ImgurID) {
         self.id = id
@@ -73,12 +79,14 @@ struct AlbumVerifier: Sendable {
     func check(_ id: ImgurID, cataloged: CatalogEntry.Summary?) -> AlbumCheck {
         var check = AlbumCheck(id: id)
         check.kind = cataloged?.kind ?? .album
-        let folder = layout.folder(id)
-        guard FileSystem.isDirectory(folder) else {
-            check.problems.append(.missingFolder)
+        let folder: Directory
+        do {
+            folder = try layout.albumFolder(id)
+        } catch {
+            check.problems.append(layout.directory.exists(id.rawValue) ? .unsafe("\(error)") : .missingFolder)
             return check
         }
-        let reading = AlbumFolder.read(id, in: layout)
+        let reading = AlbumFolder.read(id, in: folder)
         check.problems = reading.problems.map(AlbumCheck.Problem.document)
         var belonging: Set<String> = ["index.html"]  // the viewer's page for this album
         guard let metadata = reading.metadata else {
@@ -87,7 +95,7 @@ struct AlbumVerifier: Sendable {
                 if case .document(let problem) = $0 { return problem.documentName == "metadata_\(id).json" }
                 return false
             }
-            if cataloged?.status == .mediaOnly, !FileSystem.exists(layout.metadata(id)) {
+            if cataloged?.status == .mediaOnly, !folder.exists(StorageLayout.metadataName(id)) {
                 check.mediaOnly = true
                 check.problems = []
             }
@@ -113,8 +121,12 @@ struct AlbumVerifier: Sendable {
             } ?? [])
             for name in names { belonging.formUnion([".\(name).part", ".\(name).part.json"]) }
         }
-        for name in FileSystem.contents(of: folder).sorted() where !belonging.contains(name) {
+        for name in folder.names() where !belonging.contains(name) {
             if Self.isKeptDamagedCopy(name, of: belonging) { continue }
+            if Directory.isTemporaryName(name) {
+                check.leftovers.append(name)
+                continue
+            }
             check.problems.append(.extraFile(name))
         }
         return check
@@ -127,10 +139,9 @@ struct AlbumVerifier: Sendable {
         return files.contains(String(name[..<range.lowerBound])) && !suffix.isEmpty && suffix.allSatisfy(\.isNumber)
     }
 
-    private func checkFile(_ name: String, record: MediaRecord, folder: String, into check: inout AlbumCheck) {
-        let path = "\(folder)/\(name)"
-        guard let size = FileSystem.fileSize(path) else {
-            check.problems.append(.missingFile(name))
+    private func checkFile(_ name: String, record: MediaRecord, folder: Directory, into check: inout AlbumCheck) {
+        guard let size = folder.fileSize(name) else {
+            check.problems.append(folder.isSymlink(name) ? .unsafe("\(name) is a symbolic link") : .missingFile(name))
             return
         }
         let expected = record.bytes ?? -1
@@ -139,7 +150,7 @@ struct AlbumVerifier: Sendable {
             return
         }
         do {
-            let hash = try SHA256.hashFile(atPath: path, onChunk: onBytes)
+            let hash = try SHA256.hashFile(name, in: folder, onChunk: onBytes)
             check.files += 1
             check.bytes += hash.bytes
             onFile()

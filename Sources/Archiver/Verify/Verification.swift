@@ -30,16 +30,15 @@ public struct Verification: Sendable {
     /// every catalog entry that should have one.
     public func targets(_ requested: [ImgurID]) throws -> [Target] {
         var cataloged: [ImgurID: CatalogEntry.Summary] = [:]
-        if FileSystem.exists(layout.catalog) {
-            try Catalog.forEachEntry(layout.catalog) { id, entry in
-                cataloged[id] = CatalogEntry.Summary(
-                    status: entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:)),
-                    kind: entry["kind"]?.stringValue.flatMap(AlbumKind.init(rawValue:)))
-            }
+        try Catalog.forEachEntry(in: layout) { id, entry in
+            cataloged[id] = CatalogEntry.Summary(
+                status: entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:)),
+                kind: entry["kind"]?.stringValue.flatMap(AlbumKind.init(rawValue:)))
         }
         if !requested.isEmpty { return requested.map { Target(id: $0, cataloged: cataloged[$0]) } }
-        var ids = Set(FileSystem.contents(of: layout.root).compactMap(ImgurID.init).filter {
-            FileSystem.isDirectory(layout.folder($0))
+        var ids = Set(layout.directory.names().compactMap(ImgurID.init).filter {
+            // A symlink in place of a folder is checked too: it is reported, never followed.
+            layout.directory.hasSubdirectory($0.rawValue) || layout.directory.isSymlink($0.rawValue)
         })
         for (id, entry) in cataloged where entry.status != .unavailable { ids.insert(id) }
         return ids.sorted().map { Target(id: $0, cataloged: cataloged[$0]) }
@@ -92,11 +91,13 @@ public struct Verification: Sendable {
         let stamp = Int64(services.now().timeIntervalSince1970)
         var work: [WorkItem] = []
         for check in damaged where check.problems.contains(where: \.isRepairable) {
-            for name in check.problems.compactMap(\.damagedFile) {
-                let path = layout.media(check.id, name)
-                let aside = "\(path).damaged-\(stamp)"
-                try FileSystem.moveIntoPlace(path, aside)
-                events.note("\(check.id): moved the damaged \(name) aside to \((aside as NSString).lastPathComponent)")
+            let damagedFiles = check.problems.compactMap(\.damagedFile)
+            if !damagedFiles.isEmpty {
+                let folder = try layout.albumFolder(check.id)
+                for name in damagedFiles {
+                    let aside = try folder.moveAside(name, into: folder, as: "\(name).damaged-\(stamp)")
+                    events.note("\(check.id): moved the damaged \(name) aside to \(aside)")
+                }
             }
             work.append(.refetch(check.id, kind: check.kind, animated: check.animated))
         }

@@ -17,6 +17,8 @@ import Darwin
 /// half a page.
 final class IndexPage {
     let path: String
+    private let directory: Directory
+    private let name: String
     private let temporary: String
     private let file: OpenFile
     private var buffer = Data()
@@ -25,11 +27,11 @@ final class IndexPage {
     private static let chunk = 64 * 1024
 
     /// Creates the temporary file and writes the top of the page.
-    init(path: String) throws(FileError) {
-        self.path = path
-        let folder = (path as NSString).deletingLastPathComponent
-        temporary = "\(folder)/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        file = try OpenFile(creating: temporary)
+    init(_ name: String, in directory: Directory) throws(FileError) {
+        self.directory = directory
+        self.name = name
+        path = directory.path(name)
+        (file, temporary) = try directory.createTemporary(for: name)
         buffer.reserveCapacity(Self.chunk + 4096)
         try append(
             ViewerAssets.head(title: "Imgur archive", style: ViewerAssets.indexStyle, policy: ViewerAssets.indexPolicy)
@@ -87,18 +89,18 @@ final class IndexPage {
             try flush()
             try file.sync()
             try file.close()
-            try FileSystem.moveIntoPlace(temporary, path)
+            try directory.rename(temporary, to: name)
         } catch {
             discard()
             throw error
         }
-        FileSystem.syncDirectory((path as NSString).deletingLastPathComponent)
+        directory.sync()
     }
 
     /// Removes the temporary file (the old page, if any, stays).
     func discard() {
         try? file.close()
-        FileSystem.remove(temporary)
+        directory.remove(temporary)
     }
 
     private func append(_ text: String) throws(FileError) {

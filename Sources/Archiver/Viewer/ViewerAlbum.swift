@@ -69,7 +69,13 @@ struct ViewerAlbum {
     /// - Throws: `FormatError` naming the document that is missing, unreadable, not JSON, not in the
     ///   documented shape or of a newer schema.
     static func load(_ id: ImgurID, layout: StorageLayout) throws(FormatError) -> ViewerAlbum {
-        let reading = AlbumFolder.read(id, in: layout)
+        let folder: Directory
+        do {
+            folder = try layout.albumFolder(id)
+        } catch {
+            throw .document(path: layout.folder(id), reason: "\(error)")
+        }
+        let reading = AlbumFolder.read(id, in: folder)
         if let problem = reading.unreadable(in: layout) { throw problem }
         guard let metadata = reading.metadata, let script = reading.script else {
             throw .document(path: layout.metadata(id), reason: "not readable")
@@ -84,7 +90,7 @@ struct ViewerAlbum {
             return Slot(
                 position: position, mediaID: mediaID, title: record?.title ?? api?["title"]?.nonEmptyString,
                 description: reading.descriptions?[mediaID] ?? nil,
-                content: content(of: records[position], api: api, album: id, layout: layout))
+                content: content(of: records[position], api: api, folder: folder))
         }
         return ViewerAlbum(
             id: id, kind: metadata.kind, title: metadata.title, description: metadata.description,
@@ -105,8 +111,7 @@ struct ViewerAlbum {
 
     // MARK: Media
 
-    private static func content(of record: MediaRecord?, api: JSONValue?, album: ImgurID, layout: StorageLayout)
-        -> Content
+    private static func content(of record: MediaRecord?, api: JSONValue?, folder: Directory) -> Content
     {
         guard let record else {
             return .unavailable(status: "no record", detail: "the album's metadata has no record for this position")
@@ -125,7 +130,7 @@ struct ViewerAlbum {
             return .unavailable(status: record.status.rawValue, detail: "not in the archive")
         }
         guard let name = record.file, let (_, type) = MediaFileName.parse(name),
-            FileSystem.fileSize(layout.media(album, name)) != nil
+            folder.fileSize(name) != nil
         else {
             return .unavailable(status: "not downloaded", detail: "the file is not in this folder")
         }

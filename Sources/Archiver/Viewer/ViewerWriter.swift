@@ -31,12 +31,14 @@ public struct ViewerWriter: Sendable {
 
     /// Writes every page; the caller holds the storage directory's lock.
     public func write() throws -> Written {
-        let index = try IndexPage(path: "\(layout.root)/index.html")
+        // Under the lock: a page a killed run was writing is only litter.
+        layout.directory.removeLeftovers()
+        let index = try IndexPage(StorageLayout.indexName, in: layout.directory)
         var written = Written()
         do {
             // No catalog yet: an empty archive, shown as such.
-            if FileSystem.exists(layout.catalog) {
-                try Catalog.forEachEntry(layout.catalog) { (id, entry) throws(FileError) in
+            do {
+                try Catalog.forEachEntry(in: layout) { (id, entry) throws(FileError) in
                     guard let status = entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:)),
                         Self.shownStatuses.contains(status)
                     else { return }
@@ -48,9 +50,9 @@ public struct ViewerWriter: Sendable {
                         written.skipped += 1
                         return
                     }
-                    let page = layout.folder(id) + "/index.html"
-                    try Self.write(AlbumPage(album: album).render(), to: page)
-                    events.verbose("wrote \(page)")
+                    let folder = try layout.albumFolder(id)
+                    try Self.write(AlbumPage(album: album).render(), to: StorageLayout.indexName, in: folder)
+                    events.verbose("wrote \(folder.path(StorageLayout.indexName))")
                     try index.add(album)
                 }
             }
@@ -66,11 +68,11 @@ public struct ViewerWriter: Sendable {
     /// Writes an album page unless it already has exactly this content: a run over an unchanged
     /// archive then changes no file, and backup tools see nothing new. Not flushed to disk:
     /// the page is derived data that the next run rewrites.
-    private static func write(_ html: String, to path: String) throws(FileError) {
+    private static func write(_ html: String, to name: String, in folder: Directory) throws(FileError) {
         let data = Data(html.utf8)
-        if FileSystem.fileSize(path) == Int64(data.count), let existing = try? FileSystem.read(path), existing == data {
+        if folder.fileSize(name) == Int64(data.count), let existing = try? folder.read(name), existing == data {
             return
         }
-        try FileSystem.writeAtomically(data, to: path, durable: false)
+        try folder.writeAtomically(data, to: name, durable: false)
     }
 }

@@ -14,7 +14,7 @@ struct ArchiveCommand {
     func run(_ session: Session) async throws -> ExitCode {
         let inputs = try readInputs(session.layout)
         let api = try session.apiConfiguration(try session.credentials())
-        let lock = try session.lock()
+        let lock = try await session.lock()
         defer { withExtendedLifetime(lock) {} }
         let catalog = try session.openCatalog()
         let services = session.archiveServices(api)
@@ -22,7 +22,7 @@ struct ArchiveCommand {
         let reporter = session.reporter
 
         for invalid in inputs.invalid { reporter.error("\(invalid)") }
-        var accounts = AccountLog.load(session.layout.accounts)
+        var accounts = AccountLog.load(in: session.layout)
         var plan = try await Planner(services: services, request: request, catalog: catalog)
             .plan(inputs.entries, accounts: &accounts)
         plan.tally.invalidInputs = inputs.invalid.count

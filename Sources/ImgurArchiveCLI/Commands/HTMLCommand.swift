@@ -5,10 +5,10 @@ import Jobs
 
 /// `imgur-archive html`: the offline viewer's pages.
 struct HTMLCommand {
-    func run(_ session: Session) throws -> ExitCode {
+    func run(_ session: Session) async throws -> ExitCode {
         // Two runs writing the same pages at once would race on every rename; an archiving run
         // could also be halfway through an album folder.
-        let lock = try RunLock.acquire(session.layout.lock, wait: false)
+        let lock = try await session.lock()
         defer { withExtendedLifetime(lock) {} }
         let written = try ViewerWriter(layout: session.layout, events: session.reporter).write()
         let pages = TextFormat.count(written.albums, "album page", "album pages")

@@ -21,7 +21,7 @@ struct VerifyCommand {
         let reporter = session.reporter
         // Held while checking (a run writing the archive meanwhile would show half-written albums)
         // and through the repair.
-        let lock = try RunLock.acquire(session.layout.lock, wait: false)
+        let lock = try await session.lock(shared: !options.repair)
         defer { withExtendedLifetime(lock) {} }
         let verification = Verification(layout: session.layout, events: reporter, jobs: session.global.jobs)
         var checks = await verification.check(try verification.targets(requested))

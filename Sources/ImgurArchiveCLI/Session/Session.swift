@@ -5,6 +5,7 @@ import Foundation
 import HTTPCore
 import ImgurAPI
 import Jobs
+import Synchronization
 
 /// What a command works with, built once per command (docs/design.md, "Session"): the storage
 /// directory, its lock, the credentials, the API client, the transports, the rate-limit budget and
@@ -24,10 +25,20 @@ struct Session {
 
     var userAgent: String { "imgur-archive/\(Usage.version)" }
 
-    /// The storage directory's run lock; with `--wait`, waiting for another run to finish.
-    func lock() throws -> RunLock {
-        try RunLock.acquire(layout.lock, wait: global.wait) {
-            reporter.note("waiting for another imgur-archive run to finish with \(layout.root)")
+    /// The storage directory's run lock; with `--wait`, waiting for another run to finish (and
+    /// stopping at once on SIGINT or SIGTERM). `shared` for commands that only read.
+    func lock(shared: Bool = false) async throws -> RunLock {
+        let stop = Atomic<Bool>(false)
+        let (layout, wait, reporter) = (self.layout, global.wait, self.reporter)
+        return try await withTaskCancellationHandler {
+            try await BlockingIO.run {
+                try RunLock.acquire(
+                    layout.directory, shared: shared, wait: wait,
+                    onWait: { reporter.note("waiting for another imgur-archive run to finish with \(layout.root)") },
+                    shouldStop: { stop.load(ordering: .relaxed) })
+            }
+        } onCancel: {
+            stop.store(true, ordering: .relaxed)
         }
     }
 
@@ -70,7 +81,7 @@ struct Session {
 
     /// The catalog, opened (and its tail repaired) under the lock.
     func openCatalog() throws -> Catalog {
-        let catalog = try Catalog.open(layout.catalog, now: context.now())
+        let catalog = try Catalog.open(in: layout, now: context.now())
         if let note = catalog.repairNote { reporter.warning(note) }
         return catalog
     }

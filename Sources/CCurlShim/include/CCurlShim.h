@@ -1,0 +1,7 @@
+#ifndef CCURLSHIM_H
+#define CCURLSHIM_H
+/// How many libcurl multi handles had their socket callback wrapped (0: the shim is not in effect).
+int ia_curl_shim_wrapped_multi_handles(void);
+/// How many easy handles had content decoding switched off.
+long ia_curl_shim_undecoded_easy_handles(void);
+#endif
