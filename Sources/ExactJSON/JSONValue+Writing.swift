@@ -50,8 +50,7 @@ private struct Writer {
         switch value {
         case .null: append("null")
         case .bool(let flag): append(flag ? "true" : "false")
-        case .int(let number): append(String(number))
-        case .double(let number): append(number.isFinite ? "\(number)" : "null")
+        case .number(let number): append(number.text)
         case .string(let text): writeString(text)
         case .array(let items):
             guard !items.isEmpty else { return append("[]") }

@@ -260,3 +260,57 @@ import Testing
         #expect(try JSONDecoder().decode(JSONValue.self, from: data) == Self.sample)
     }
 }
+
+/// What Imgur sends, kept as sent: numbers digit for digit, the last of repeated keys, and the good
+/// part of a string whose bytes are bad.
+@Suite struct ExactParsingTests {
+    @Test(arguments: [
+        "18446744073709552000", "18446744073709551616", "1e-400", "1e400", "123456789012345678901234567890",
+        "3.141592653589793238462643383279", "-0", "0.10", "1E+2", "2.5e-3",
+    ])
+    func numbersGoBackToDiskDigitForDigit(text: String) throws {
+        let value = try JSONValue.parse(Data(#"{"n":\#(text)}"#.utf8))
+        #expect(String(decoding: value.serialized(.compact), as: UTF8.self) == #"{"n":\#(text)}"#)
+        if case .number(let number)? = value["n"] { #expect(number.text == text) } else { Issue.record("not a number") }
+    }
+
+    @Test func theLastOfRepeatedKeysWins() throws {
+        let value = try JSONValue.parse(Data(#"{"id":"first","id":"last","n":1,"n":2}"#.utf8))
+        #expect(value["id"] == "last")
+        #expect(value["n"] == 2)
+    }
+
+    @Test func aLoneSurrogateOrBadUTF8KeepsTheRestOfTheText() throws {
+        let (lone, repairedLone) = try JSONValue.parseCounting(Data(#"{"t":"a\ud800b","ok":"\ud83d\ude00"}"#.utf8))
+        #expect(lone["t"] == "a\u{FFFD}b")
+        #expect(lone["ok"] == "😀")
+        #expect(repairedLone == 1)
+        var bytes = Array(#"{"t":"caf"#.utf8)
+        bytes += [0xE9, 0xFF]
+        bytes += Array(#" ok"}"#.utf8)
+        let (bad, repairedBad) = try JSONValue.parseCounting(Data(bytes))
+        #expect(bad["t"]?.stringValue?.hasPrefix("caf") == true)
+        #expect(bad["t"]?.stringValue?.hasSuffix(" ok") == true)
+        #expect(bad["t"]?.stringValue?.contains("\u{FFFD}") == true)
+        #expect(repairedBad == 1)
+    }
+
+    @Test(arguments: ["", "{", "[1,]", #"{"a":}"#, "01", "1.", "-", #""\x""#, "nul", "[1] 2", "\"a\u{01}b\""])
+    func whatIsNotJSONIsRefused(text: String) {
+        #expect(throws: JSONValue.ParseError.self) { _ = try JSONValue.parse(Data(text.utf8)) }
+    }
+
+    @Test func nestingIsBounded() {
+        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
+        #expect(throws: JSONValue.ParseError.self) { _ = try JSONValue.parse(Data(deep.utf8)) }
+        let fine = String(repeating: "[", count: 500) + String(repeating: "]", count: 500)
+        #expect((try? JSONValue.parse(Data(fine.utf8))) != nil)
+    }
+
+    @Test func numbersCompareByValue() {
+        #expect(JSONValue.int(1) == JSONValue.double(1.0))
+        #expect(JSONValue.int(3).int64Value == 3)
+        #expect(JSONValue.double(0.5) != JSONValue.int(0))
+        #expect(Set([JSONValue.int(2), JSONValue.double(2.0)]).count == 1)
+    }
+}
