@@ -185,8 +185,7 @@ public enum AlbumFolder {
             guard let record = decodeRecord(item, index: index, name: name, into: &reading) else { continue }
             media.append(record)
         }
-        let known = ["schema_version", "kind", "id", "title", "description", "published", "media_count", "status",
-                     "archived_at", "source_url", "comments_file", "comment_count", "media", "api"]
+        let known = AlbumMetadata.keyOrder
         let commentCount = members["comment_count"]?.int64Value.map { Int(clamping: $0) }
             ?? (members["comments_file"] == nil ? nil : 0)
         let api = members["api"] ?? .null
@@ -195,6 +194,10 @@ public enum AlbumFolder {
             published: members["published"]?.stringValue.flatMap(Timestamp.unix) ?? api["datetime"]?.int64Value,
             status: status, archivedAt: members["archived_at"]?.stringValue.flatMap(Timestamp.date) ?? Date(timeIntervalSince1970: 0),
             sourceURL: members["source_url"]?.stringValue ?? "", media: media, api: api, commentCount: commentCount)
+        metadata.refused = (members["refused"]?.arrayValue ?? []).compactMap { item in
+            guard let index = item["index"]?.int64Value, let reason = item["reason"]?.stringValue else { return nil }
+            return RefusedItem(index: Int(clamping: index), reason: reason)
+        }
         for key in known { members.removeValue(forKey: key) }
         metadata.unknownMembers = members
         return metadata
@@ -220,7 +223,7 @@ public enum AlbumFolder {
             file: status == .ok ? file : nil, bytes: item["bytes"]?.int64Value, sha256: item["sha256"]?.stringValue,
             detectedType: item["detected_type"]?.stringValue, url: item["url"]?.stringValue,
             httpStatus: item["http_status"]?.int64Value.map { Int(clamping: $0) },
-            seenAt: item["seen_at"]?.stringValue.flatMap(Timestamp.date))
+            seenAt: item["seen_at"]?.stringValue.flatMap(Timestamp.date), keptAside: item["kept_aside"]?.stringValue)
     }
 
     private static func readScript(

@@ -20,6 +20,9 @@ public enum AlbumStatus: String, Sendable, Equatable {
     case mediaOnly = "media-only"
     /// Imgur says the album does not exist (catalog only).
     case unavailable
+    /// Some media did not come intact (their size disagrees with the API's): never in the catalog,
+    /// fetched again by the next run (metadata only).
+    case incomplete
 
     /// Whether a run fetching `scope` has nothing left to do for an album with this status.
     public func isDone(for scope: ArchiveScope) -> Bool {
@@ -27,6 +30,7 @@ public enum AlbumStatus: String, Sendable, Equatable {
         case .complete, .partial, .unavailable: true
         case .metadataOnly: scope == .metadataOnly
         case .mediaOnly: scope == .mediaOnly
+        case .incomplete: false
         }
     }
 }
@@ -53,9 +57,12 @@ public enum MediaStatus: String, Sendable, Equatable {
     case noLink = "no_link"
     /// Left out by `--metadata-only`.
     case notDownloaded = "not_downloaded"
+    /// Complete by its own length, but never the size the API gives: kept aside in `quarantine/`,
+    /// fetched again by the next run.
+    case sizeMismatch = "size_mismatch"
 
-    /// Imgur no longer serves it (not merely left out by this run).
-    public var isLost: Bool { self != .ok && self != .notDownloaded }
+    /// Imgur no longer serves it (not merely left out by this run, nor still to be fetched).
+    public var isLost: Bool { self != .ok && self != .notDownloaded && self != .sizeMismatch }
 }
 
 /// One position of an album, as `metadata_<ID>.json` records it, with the texts Imgur shows with it.
@@ -76,6 +83,8 @@ public struct MediaRecord: Sendable, Equatable {
     /// For unavailable media: what the media server answered and when.
     public var httpStatus: Int?
     public var seenAt: Date?
+    /// `size_mismatch`: where the bytes that came were kept, relative to the storage directory.
+    public var keptAside: String?
     /// The media's own title and description (from the album's API object and `descriptions_`).
     public var title: String?
     public var description: String?
@@ -83,8 +92,10 @@ public struct MediaRecord: Sendable, Equatable {
     public init(
         position: Int, id: ImgurID, type: String?, apiSize: Int64?, status: MediaStatus, file: String? = nil,
         bytes: Int64? = nil, sha256: String? = nil, detectedType: String? = nil, url: String? = nil,
-        httpStatus: Int? = nil, seenAt: Date? = nil, title: String? = nil, description: String? = nil
+        httpStatus: Int? = nil, seenAt: Date? = nil, keptAside: String? = nil, title: String? = nil,
+        description: String? = nil
     ) {
+        self.keptAside = keptAside
         self.position = position
         self.id = id
         self.type = type
@@ -118,6 +129,10 @@ public struct MediaRecord: Sendable, Equatable {
             members["http_status"] = httpStatus.map { .int(Int64($0)) } ?? .null
             members["url"] = .optional(url)
             members["seen_at"] = seenAt.map { .string(Timestamp.iso8601($0)) } ?? .null
+            if status == .sizeMismatch {
+                members["bytes"] = bytes.map(JSONValue.int) ?? .null
+                members["kept_aside"] = .optional(keptAside)
+            }
         }
         return .object(members)
     }
@@ -130,7 +145,7 @@ public struct AlbumMetadata: Sendable, Equatable {
     /// What a reader wants first; the raw API object comes last.
     public static let keyOrder = [
         "schema_version", "kind", "id", "title", "description", "published", "media_count", "status", "archived_at",
-        "source_url", "comments_file", "comment_count", "media", "api",
+        "source_url", "comments_file", "comment_count", "media", "refused", "api",
     ]
 
     public var kind: AlbumKind
@@ -148,6 +163,9 @@ public struct AlbumMetadata: Sendable, Equatable {
     public var api: JSONValue
     /// With `--comments`: how many top-level comments `comments_<ID>.json` holds.
     public var commentCount: Int?
+    /// Items of the API's image list that were not usable media (no valid id), and why: the rest of
+    /// the album was kept (docs/archive-format.md).
+    public var refused: [RefusedItem] = []
     /// Members this version does not know, kept as they were.
     public var unknownMembers: [String: JSONValue] = [:]
 
@@ -174,6 +192,7 @@ public struct AlbumMetadata: Sendable, Equatable {
     /// The status the records add up to: `metadata-only` while any was left out, `partial` when
     /// Imgur lost any, else `complete`.
     public static func status(of media: [MediaRecord]) -> AlbumStatus {
+        if media.contains(where: { $0.status == .sizeMismatch }) { return .incomplete }
         if media.contains(where: { $0.status == .notDownloaded }) { return .metadataOnly }
         return media.contains(where: { $0.status.isLost }) ? .partial : .complete
     }
@@ -204,6 +223,9 @@ public struct AlbumMetadata: Sendable, Equatable {
         members["source_url"] = .string(sourceURL)
         members["media"] = .array(media.map(\.json))
         members["api"] = api
+        if !refused.isEmpty {
+            members["refused"] = .array(refused.map { ["index": .int(Int64($0.index)), "reason": .string($0.reason)] })
+        }
         if let commentCount, let commentsFile {
             members["comments_file"] = .string(commentsFile)
             members["comment_count"] = .int(Int64(commentCount))

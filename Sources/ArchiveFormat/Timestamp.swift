@@ -23,6 +23,11 @@ public enum Timestamp {
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
     }
 
+    /// `20261202T103000Z`: ISO 8601 in its basic form, for file names (no colons).
+    public static func compact(_ date: Date) -> String {
+        iso8601(date).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+    }
+
     /// Local time of day for messages ("resets at 14:05").
     public static func clock(_ date: Date) -> String {
         var time = time_t(date.timeIntervalSince1970)

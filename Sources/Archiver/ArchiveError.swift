@@ -10,12 +10,23 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     case resumeMismatch(url: String, reason: String)
     /// A media request got an HTTP status we cannot use.
     case mediaStatus(url: String, status: Int, retryAfter: TimeInterval?)
+    /// More bytes than the file can have (its API size, or the largest file Imgur serves): stopped
+    /// and removed.
+    case tooLarge(url: String, limit: Int64)
+    /// The body is complete by its own length, but not the size the API gives for the file.
+    case sizeMismatch(url: String, apiSize: Int64, received: Int64)
+    /// The file takes too long or comes too slowly: left for the next run.
+    case tooSlow(url: String, reason: String)
 
     public var description: String {
         switch self {
         case .notMedia(let url, let reason): "\(url) did not return media: \(reason)"
         case .resumeMismatch(let url, let reason): "cannot resume \(url): \(reason)"
         case .mediaStatus(let url, let status, _): "\(url) answered HTTP \(status)"
+        case .tooLarge(let url, let limit): "\(url) sent more than \(limit) bytes, more than the file can have; stopped"
+        case .sizeMismatch(let url, let apiSize, let received):
+            "\(url) sent \(received) bytes, but the API says the file has \(apiSize)"
+        case .tooSlow(let url, let reason): "\(url) is too slow (\(reason)); left for the next run"
         }
     }
 }
@@ -23,9 +34,10 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
 extension ArchiveError: RetryableError {
     public var isTransient: Bool {
         switch self {
-        case .resumeMismatch: return true
+        case .resumeMismatch, .sizeMismatch: return true
         case .mediaStatus(_, let status, _): return status == 403 || status == 408 || status == 429 || status >= 500
-        case .notMedia: return false
+        // `tooSlow` is not retried here: the scheduler defers the album instead (exit 75).
+        case .notMedia, .tooLarge, .tooSlow: return false
         }
     }
 

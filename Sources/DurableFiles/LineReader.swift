@@ -15,6 +15,8 @@ public struct LineReader {
         public var offset: Int64
         /// False only for a last line that the file does not end with `\n`.
         public var terminated: Bool
+        /// The line was longer than the reader's `maxLength`: `bytes` are only its beginning.
+        public var truncated = false
     }
 
     public let path: String
@@ -43,15 +45,40 @@ public struct LineReader {
     }
 
     /// Calls `body` for every line; `body` returns false to stop early.
+    /// - Parameter maxLength: a longer line is handed over as its first `maxLength` bytes, marked
+    ///   `truncated`, and the rest of it is skipped without being kept: memory stays bounded
+    ///   whatever the file holds (a 200 MB line in links.txt).
     /// - Throws: `FileError.read` when the file cannot be read, or what `body` throws.
-    public func forEachLine(_ body: (Line) throws(FileError) -> Bool) throws(FileError) {
+    public func forEachLine(maxLength: Int = 64 << 20, _ body: (Line) throws(FileError) -> Bool) throws(FileError) {
         let descriptor = try open()
         defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let maxLength = max(1, maxLength)
+        var buffer = [UInt8](repeating: 0, count: min(1 << 20, maxLength + 1))
         var filled = 0
         var bufferOffset: Int64 = 0  // file offset of buffer[0]
+        /// Inside a line already handed over as truncated: everything up to its end is dropped.
+        var skipping = false
         while true {
-            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            if filled == buffer.count {
+                if filled > maxLength {
+                    // The unfinished line at the front is too long: hand over its start, drop the rest.
+                    if !skipping {
+                        let keepGoing = try buffer.withUnsafeBufferPointer { (all) throws(FileError) in
+                            var line = Line(
+                                bytes: UnsafeBufferPointer(rebasing: all[0..<maxLength]), offset: bufferOffset,
+                                terminated: false)
+                            line.truncated = true
+                            return try body(line)
+                        }
+                        if !keepGoing { return }
+                    }
+                    skipping = true
+                    bufferOffset += Int64(filled)
+                    filled = 0
+                } else {
+                    buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, maxLength + 1 - buffer.count)))
+                }
+            }
             let count = buffer.withUnsafeMutableBytes { raw in
                 read(descriptor, raw.baseAddress! + filled, raw.count - filled)
             }
@@ -68,18 +95,27 @@ public struct LineReader {
                 var index = 0
                 while keepGoing && index < filled {
                     if all[index] == 0x0A {
-                        let line = Line(
-                            bytes: UnsafeBufferPointer(rebasing: all[start..<index]),
-                            offset: bufferOffset + Int64(start), terminated: true)
-                        keepGoing = try body(line)
+                        if skipping {
+                            skipping = false
+                        } else {
+                            var line = Line(
+                                bytes: UnsafeBufferPointer(rebasing: all[start..<min(index, start + maxLength)]),
+                                offset: bufferOffset + Int64(start), terminated: true)
+                            line.truncated = index - start > maxLength
+                            keepGoing = try body(line)
+                        }
                         start = index + 1
                     }
                     index += 1
                 }
-                if atEnd && keepGoing && start < filled {
-                    let line = Line(
-                        bytes: UnsafeBufferPointer(rebasing: all[start..<filled]),
+                if skipping {
+                    // Still inside the long line: none of this is kept.
+                    start = filled
+                } else if atEnd && keepGoing && start < filled {
+                    var line = Line(
+                        bytes: UnsafeBufferPointer(rebasing: all[start..<min(filled, start + maxLength)]),
                         offset: bufferOffset + Int64(start), terminated: false)
+                    line.truncated = filled - start > maxLength
                     keepGoing = try body(line)
                     start = filled
                 }

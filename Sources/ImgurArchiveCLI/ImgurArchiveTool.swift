@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 
 /// The command-line tool, callable in-process: `main.swift` only hands it the process.
 public enum ImgurArchiveTool {
@@ -8,7 +9,7 @@ public enum ImgurArchiveTool {
         do {
             invocation = try CommandLineParser.parse(arguments)
         } catch {
-            context.console.err("Error: \(error)\n\(Usage.line)\n  See 'imgur-archive --help'.\n")
+            context.console.err("Error: \(TextFormat.terminalSafe("\(error)"))\n\(Usage.line)\n  See 'imgur-archive --help'.\n")
             return .usage
         }
         let global = invocation.global
@@ -48,7 +49,7 @@ public enum ImgurArchiveTool {
     static func report(_ error: any Error, reporter: Reporter, console: Console) -> ExitCode {
         reporter.clearStatus()
         if case CommandError.usage(let message) = error {
-            console.err("Error: \(message)\n\(Usage.line)\n")
+            console.err("Error: \(TextFormat.terminalSafe(message))\n\(Usage.line)\n")
         } else if error is CancellationError {
             reporter.error("stopped by a signal before any work began")
         } else {

@@ -26,6 +26,31 @@ public enum TextFormat {
         "\(number) \(number == 1 ? singular : plural)"
     }
 
+    /// Text that reaches a terminal, whoever wrote it (a title, a server's error message, a 5xx
+    /// body): every control character (C0, DEL, C1: escape sequences, OSC 52 clipboard writes, OSC 8
+    /// links, window titles) becomes `?`, line breaks become spaces (no fake lines), and bidi and
+    /// other invisible format characters are dropped. Every line the reporter prints goes through it.
+    public static func terminalSafe(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n", "\r": out.append(" ")
+            case "\t": out.append(scalar)
+            case _ where scalar.properties.generalCategory == .format: continue
+            case _ where isUnsafe(scalar): out.append("?")
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    private static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+        let value = scalar.value
+        return (value < 0x20 && scalar != "\t") || value == 0x7F || (0x80...0x9F).contains(value)
+            || scalar.properties.generalCategory == .format
+    }
+
     /// A title as it may appear on one line of a terminal: control characters removed, shortened.
     public static func quoted(_ title: String?) -> String {
         guard let title, !title.isEmpty else { return "" }

@@ -20,7 +20,7 @@ import Testing
         ("https://api.imgur.com/", "https://api.imgur.com"),
         ("https://api.imgur.com///", "https://api.imgur.com"),
         ("  https://api.imgur.com/  ", "https://api.imgur.com"),
-        ("HTTPS://api.imgur.com", "HTTPS://api.imgur.com"),
+        ("HTTPS://api.imgur.com", "https://api.imgur.com"),
         ("https://proxy.example:8443/imgur/", "https://proxy.example:8443/imgur"),
         ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
         ("http://127.1.2.3", "http://127.1.2.3"),

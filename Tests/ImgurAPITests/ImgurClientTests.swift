@@ -157,9 +157,9 @@ struct ImgurClientTests {
         defer { fake.stop() }
         fake.inject(
             "/3/album/q6i58",
-            .json(#"{"data":{"id":"q6i58","images":[{"id":"..\/..\/etc"}]},"success":true,"status":200}"#))
+            .json(#"{"data":{"id":"..\/..\/etc","images":[]},"success":true,"status":200}"#))
         let client = try client(fake)
-        await #expect(throws: ImgurAPIError.malformedResponse(#"media id "../../etc" is not an Imgur id"#)) {
+        await #expect(throws: ImgurAPIError.malformedResponse(#"album id "../../etc" is not an Imgur id"#)) {
             _ = try await client.album(id("q6i58"))
         }
         #expect(fake.requests("/3/").count == 1)

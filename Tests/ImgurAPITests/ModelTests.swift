@@ -113,15 +113,28 @@ import Testing
         (["id": "q6i58", "images": "none"], .malformedResponse("album q6i58 has an `images` field that is not a list")),
         (["id": "q6i58", "images": ["id": "AbCdEfG"]],
          .malformedResponse("album q6i58 has an `images` field that is not a list")),
-        (["id": "q6i58", "images": [["id": "../etc"]]], .malformedResponse(#"media id "../etc" is not an Imgur id"#)),
-        (["id": "q6i58", "images": [["id": "AbCdEfG"], ["title": "no id"]]],
-         .malformedResponse("media item without an id")),
-        (["id": "q6i58", "images": [nil]], .malformedResponse("media item is not an object")),
     ]
 
     @Test(arguments: badAlbums)
     func malformedAlbums(value: JSONValue, expected: ImgurAPIError) {
         #expect(albumError(value) == expected)
+    }
+
+    /// One bad item does not cost the album its good ones: it is left out, with why.
+    static let badItems: [(JSONValue, [RefusedItem])] = [
+        (["id": "q6i58", "images": [["id": "../etc"]]],
+         [RefusedItem(index: 1, reason: #"malformed answer from Imgur: media id "../etc" is not an Imgur id"#)]),
+        (["id": "q6i58", "images": [["id": "AbCdEfG"], ["title": "no id"]]],
+         [RefusedItem(index: 2, reason: "malformed answer from Imgur: media item without an id")]),
+        (["id": "q6i58", "images": [nil, ["id": "AbCdEfG"]]],
+         [RefusedItem(index: 1, reason: "malformed answer from Imgur: media item is not an object")]),
+    ]
+
+    @Test(arguments: badItems)
+    func badItemsAreRefusedAndTheRestKept(value: JSONValue, refused: [RefusedItem]) throws {
+        let album = try Album(json: value)
+        #expect(album.refused == refused)
+        #expect(album.images.count + refused.count == value["images"]?.arrayValue?.count)
     }
 
     // MARK: Image
@@ -142,11 +155,13 @@ import Testing
     ]
 
     @Test(arguments: badImageIDs)
-    func imageWithBadID(id: String, quoted: String) {
+    func imageWithBadID(id: String, quoted: String) throws {
         #expect(imageError(["id": .string(id), "link": "https://i.imgur.com/abcde.jpg"])
             == .malformedResponse("media id \(quoted) is not an Imgur id"))
-        #expect(albumError(["id": "q6i58", "images": [["id": .string(id)]]])
-            == .malformedResponse("media id \(quoted) is not an Imgur id"))
+        // In an album, one bad item does not refuse the others: it is left out, with why.
+        let album = try Album(json: ["id": "q6i58", "images": [["id": "Good001"], ["id": .string(id)], ["id": "Good002"]]])
+        #expect(album.images.map(\.id.rawValue) == ["Good001", "Good002"])
+        #expect(album.refused == [RefusedItem(index: 2, reason: "malformed answer from Imgur: media id \(quoted) is not an Imgur id")])
     }
 
     @Test func imageWithoutIDOrNotAnObject() {
@@ -186,8 +201,13 @@ import Testing
 
     static let links: [(String, URL?)] = [
         ("https://i.imgur.com/AbCdEfG.jpg", testURL("https://i.imgur.com/AbCdEfG.jpg")),
-        ("http://i.imgur.com/AbCdEfG.jpg", testURL("http://i.imgur.com/AbCdEfG.jpg")),
-        ("HTTPS://i.imgur.com/AbCdEfG.jpg?1", testURL("HTTPS://i.imgur.com/AbCdEfG.jpg?1")),
+        // Plain http off loopback is fetched over https; a scheme in capitals is still the scheme.
+        ("http://i.imgur.com/AbCdEfG.jpg", testURL("https://i.imgur.com/AbCdEfG.jpg")),
+        ("HTTPS://i.imgur.com/AbCdEfG.jpg?1", testURL("https://i.imgur.com/AbCdEfG.jpg?1")),
+        ("HTTP://127.0.0.1:8080/media/AbCdEfG.jpg", testURL("http://127.0.0.1:8080/media/AbCdEfG.jpg")),
+        // A password in a media link would be sent as `Authorization: Basic` and kept in the metadata.
+        ("https://user:pw@i.imgur.com/AbCdEfG.jpg", nil),
+        ("https://user@i.imgur.com/AbCdEfG.jpg", nil),
         ("javascript:alert(1)", nil),
         ("file:///etc/passwd", nil),
         ("ftp://i.imgur.com/AbCdEfG.jpg", nil),
@@ -219,11 +239,11 @@ import Testing
         #expect(album.images.count == 1)  // the original is unchanged
     }
 
-    @Test func replacingImagesWithABadItemThrows() throws {
+    @Test func replacingImagesWithABadItemRefusesOnlyThatItem() throws {
         let album = try Album(json: ["id": "q6i58", "images": []])
-        #expect(throws: ImgurAPIError.malformedResponse(#"media id "a/b" is not an Imgur id"#)) {
-            _ = try album.replacingImages([["id": "AbCdEfG"], ["id": "a/b"]])
-        }
+        let full = try album.replacingImages([["id": "AbCdEfG"], ["id": "a/b"]])
+        #expect(full.images.map(\.id.rawValue) == ["AbCdEfG"])
+        #expect(full.refused == [RefusedItem(index: 2, reason: #"malformed answer from Imgur: media id "a/b" is not an Imgur id"#)])
     }
 
     @Test func replacingImagesWithNothing() throws {

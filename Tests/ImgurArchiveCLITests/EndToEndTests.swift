@@ -220,17 +220,25 @@ import Testing
         #expect(result.err.contains("warning: \(harness.path("api_secrets.json")) is readable by other users (mode 644)"))
     }
 
+    /// The item is refused and never becomes a path; the album's good media are kept, the refusal
+    /// recorded, and the run says so with exit 1.
     @Test(arguments: ["../../../tmp/evil", "a/b/c", "..", "AbC.jpg", ""])
     func mediaIdsFromTheAPIThatTryPathsAreRefused(badID: String) async throws {
         let harness = try Harness()
         var evil = FakeMedia(id: "EvilAAA", ext: "jpg")
         evil.extra = [("id", .string(badID))]
-        harness.imgur.add(FakeAlbum(id: "q6i58", media: [FakeMedia(id: "GoodAAA"), evil]))
+        let good = FakeMedia(id: "GoodAAA")
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: [good, evil]))
         let result = await harness.run(["q6i58"])
         #expect(result.status == .failure)
-        #expect(result.out.contains("malformed answer from Imgur: media id"))
+        #expect(result.err.contains("error: q6i58: 1 item of Imgur's answer could not be kept (no valid media id)"))
         #expect(harness.files().allSatisfy { !$0.contains("evil") && !$0.contains("..") })
-        #expect(harness.json("scraping_logs.json") == [:])
+        #expect(harness.data("q6i58/GoodAAA.jpg") == good.data)
+        let refused = try #require(harness.json("q6i58/metadata_q6i58.json")?["refused"]?.arrayValue)
+        #expect(refused.count == 1)
+        #expect(refused.first?["index"] == 2)
+        #expect(refused.first?["reason"]?.stringValue?.hasPrefix("malformed answer from Imgur: media id") == true)
+        #expect(harness.json("scraping_logs.json")?["q6i58"]?["refused"] == 1)
     }
 
     @Test func anAlbumIDFromTheAPIThatIsNotAnIDIsRefused() async throws {

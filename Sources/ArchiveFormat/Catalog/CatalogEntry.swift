@@ -18,6 +18,8 @@ public struct CatalogEntry: Sendable, Equatable {
     public var missing: [String]
     /// Why an album is unavailable.
     public var reason: String?
+    /// Items of the API's answer that could not be kept (no valid id).
+    public var refused = 0
 
     public init(
         id: ImgurID, status: AlbumStatus, kind: AlbumKind = .album, title: String? = nil, published: Int64? = nil,
@@ -40,6 +42,7 @@ public struct CatalogEntry: Sendable, Equatable {
             id: metadata.id, status: status ?? metadata.status, kind: metadata.kind, title: metadata.title,
             published: metadata.published, mediaCount: metadata.mediaCount, recordedAt: metadata.archivedAt,
             missing: metadata.lostMedia)
+        refused = metadata.refused.count
     }
 
     public var json: JSONValue {
@@ -57,6 +60,7 @@ public struct CatalogEntry: Sendable, Equatable {
             members["media_count"] = .int(Int64(mediaCount))
             members["archived_at"] = .string(Timestamp.iso8601(recordedAt))
             if !missing.isEmpty { members["missing"] = .array(missing.map(JSONValue.string)) }
+            if refused > 0 { members["refused"] = .int(Int64(refused)) }
         }
         return .object(members)
     }

@@ -11,6 +11,8 @@ struct AlbumReport: Sendable, Equatable {
     /// Files fetched in this run (not already on disk) and their bytes.
     let fetchedFiles: Int
     let fetchedBytes: Int64
+    /// Media whose size disagreed with the API's on every attempt, and where their bytes were kept.
+    var mismatches: [String] = []
 }
 
 /// Archives one album or single image: one API call (two for a gallery post with `--comments`),
@@ -23,6 +25,8 @@ struct AlbumArchiver: Sendable {
     let scope: ArchiveScope
     /// Keep gallery posts' comments.
     let comments: Bool
+    /// Media of one album in flight at once (their transfers share `--jobs` places).
+    let mediaWindow: Int
     let now: @Sendable () -> Date
 
     func archive(_ item: WorkItem) async throws -> AlbumReport {
@@ -35,7 +39,7 @@ struct AlbumArchiver: Sendable {
             return try await store(
                 id: id, kind: .album, title: album.title, description: album.description, datetime: album.datetime,
                 raw: album.raw, images: album.images, sourceURL: "https://imgur.com/a/\(id.rawValue)",
-                comments: commentList, animated: item.animated ?? animated)
+                comments: commentList, animated: item.animated ?? animated, refused: album.refused)
         case .image(let image):
             return try await store(
                 id: id, kind: .image, title: image.title, description: image.description, datetime: image.datetime,
@@ -84,7 +88,8 @@ struct AlbumArchiver: Sendable {
     /// documents (unless `--media-only`, which still brings documents that already exist up to date).
     func store(
         id: ImgurID, kind: AlbumKind, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
-        images: [Image], sourceURL: String, comments: JSONValue? = nil, animated: AnimatedFormat
+        images: [Image], sourceURL: String, comments: JSONValue? = nil, animated: AnimatedFormat,
+        refused: [RefusedItem] = []
     ) async throws -> AlbumReport {
         let (folder, previous) = try await BlockingIO.run { [layout] () throws -> (Directory, AlbumMetadata?) in
             // Never through a symlink planted in place of the folder (docs/design.md, "Threat model").
@@ -105,7 +110,9 @@ struct AlbumArchiver: Sendable {
             let name = MediaFileName.make(image.id, fileExtension: source.fileExtension)
             if jobs[name] == nil {
                 let apiSize = source.isMP4Alternative ? image.mp4Size : image.size
-                jobs[name] = MediaJob(album: id, folder: folder, source: source, fileName: name, apiSize: apiSize)
+                jobs[name] = MediaJob(
+                    album: id, folder: folder, source: source, fileName: name, apiSize: apiSize,
+                    limit: downloader.settings.limit(forAPISize: apiSize))
                 order.append(name)
             }
             return name
@@ -119,17 +126,23 @@ struct AlbumArchiver: Sendable {
                 outcome: file.flatMap { fetched.outcomes[$0] }
                     ?? .unavailable(UnavailableMedia(status: .noLink, httpStatus: nil, url: nil, seenAt: seenAt)))
         }
-        let metadata = AlbumMetadata(
+        var metadata = AlbumMetadata(
             kind: kind, id: id, title: title, description: description, published: datetime,
             status: AlbumMetadata.status(of: media), archivedAt: now(), sourceURL: sourceURL, media: media, api: raw,
             commentCount: comments.map { $0.arrayValue?.count ?? 0 })
+        metadata.refused = refused
         var entry = CatalogEntry(metadata)
         if scope != .mediaOnly || previous != nil {
-            try await BlockingIO.run { try AlbumFolder.write(metadata, comments: comments, in: folder) }
+            try await BlockingIO.run { [metadata] in try AlbumFolder.write(metadata, comments: comments, in: folder) }
         } else {
             entry.status = .mediaOnly
         }
-        return AlbumReport(entry: entry, fetchedFiles: fetched.files, fetchedBytes: fetched.bytes)
+        var report = AlbumReport(entry: entry, fetchedFiles: fetched.files, fetchedBytes: fetched.bytes)
+        report.mismatches = media.filter { $0.status == .sizeMismatch }.map { record in
+            "\(record.id): \(record.bytes.map(String.init) ?? "?") bytes came, the API says \(record.apiSize.map(String.init) ?? "?")"
+                + (record.keptAside.map { "; kept as \($0)" } ?? "")
+        }
+        return report
     }
 
     private struct Fetched {
@@ -141,44 +154,62 @@ struct AlbumArchiver: Sendable {
     /// Every job's outcome. A failed media file does not stop the others (they are kept, complete or
     /// resumable, for the next run); a write error does, since the disk is what failed.
     private func fetch(_ jobs: [MediaJob], previous: AlbumMetadata?, download: Bool) async throws -> Fetched {
-        try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
-            for job in jobs {
-                group.addTask {
-                    if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
-                        return (job.fileName, .success(existing), false)
+        let layout = self.layout
+        return try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
+            /// One media's outcome: what is on disk already, or a download.
+            @Sendable func outcome(_ job: MediaJob) async throws -> (String, Result<MediaOutcome, any Error>, Bool) {
+                if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
+                    return (job.fileName, .success(existing), false)
+                }
+                guard download else {
+                    let skipped = UnavailableMedia(
+                        status: .notDownloaded, httpStatus: nil, url: job.source.url.absoluteString, seenAt: now())
+                    return (job.fileName, .success(.unavailable(skipped)), false)
+                }
+                do {
+                    let outcome = try await downloader.download(job) {
+                        (try layout.quarantine(job.album), "\(StorageLayout.quarantineName)/\(job.album)")
                     }
-                    guard download else {
-                        let skipped = UnavailableMedia(
-                            status: .notDownloaded, httpStatus: nil, url: job.source.url.absoluteString, seenAt: now())
-                        return (job.fileName, .success(.unavailable(skipped)), false)
-                    }
-                    do {
-                        let outcome = try await downloader.download(job)
-                        return (job.fileName, .success(outcome), true)
-                    } catch let error as FileError {
-                        // The disk failed: nothing else can succeed either.
-                        if case .write = error { throw error }
-                        return (job.fileName, .failure(error), true)
-                    } catch is CancellationError {
-                        throw CancellationError()
-                    } catch {
-                        return (job.fileName, .failure(error), true)
-                    }
+                    return (job.fileName, .success(outcome), true)
+                } catch let error as FileError {
+                    // The disk failed: nothing else can succeed either.
+                    if case .write = error { throw error }
+                    return (job.fileName, .failure(error), true)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    return (job.fileName, .failure(error), true)
                 }
             }
             var fetched = Fetched()
             var failures: [any Error] = []
-            for try await (name, result, downloaded) in group {
-                switch result {
-                case .success(let outcome):
-                    fetched.outcomes[name] = outcome
-                    if downloaded, case .stored(let stored) = outcome {
+            // Tasks, threads and memory are bounded by --jobs, not by the album's size (300,000
+            // media in one album): a media task starts only when one of the window's places is free.
+            var next = 0
+            var running = 0
+            func take(_ result: (String, Result<MediaOutcome, any Error>, Bool)) {
+                let (name, outcome, downloaded) = result
+                switch outcome {
+                case .success(let value):
+                    fetched.outcomes[name] = value
+                    if downloaded, case .stored(let stored) = value {
                         fetched.files += 1
                         fetched.bytes += stored.bytes
                     }
                 case .failure(let error):
                     failures.append(error)
                 }
+            }
+            while next < jobs.count || running > 0 {
+                while next < jobs.count && running < mediaWindow {
+                    let job = jobs[next]
+                    group.addTask { try await outcome(job) }
+                    next += 1
+                    running += 1
+                }
+                guard let result = try await group.next() else { break }
+                running -= 1
+                take(result)
             }
             if let first = failures.first(where: { !(($0 as? any RetryableError)?.isTransient ?? false) })
                 ?? failures.first

@@ -76,8 +76,19 @@ final class AlbumCommitter: Sendable {
             }
         }
         switch result {
+        case .archived(let report) where report.entry.status == .incomplete:
+            // Kept out of the catalog: the next run fetches the album again.
+            books.tally.failed += 1
+            books.tally.files += report.fetchedFiles
+            books.tally.bytes += report.fetchedBytes
+            events.result(.failed, id.rawValue, report.mismatches.joined(separator: "; ") + "; the next run tries again")
         case .archived(let report):
             guard record(report.entry) else { return }
+            if report.entry.refused > 0 {
+                // The good media are kept; what Imgur's answer got wrong will not fix itself.
+                books.tally.failed += 1
+                events.error("\(id): \(TextFormat.count(report.entry.refused, "item", "items")) of Imgur's answer could not be kept (no valid media id); see \"refused\" in its metadata")
+            }
             books.tally.files += report.fetchedFiles
             books.tally.bytes += report.fetchedBytes
             let entry = report.entry
@@ -91,7 +102,7 @@ final class AlbumCommitter: Sendable {
                 books.tally.archived += 1
                 let what = entry.status == .metadataOnly ? "documents only, media not fetched" : "media only, no documents yet"
                 events.result(.archived, id.rawValue, "\(files), \(what)  \(TextFormat.quoted(entry.title))")
-            case .partial, .unavailable:
+            case .partial, .unavailable, .incomplete:
                 books.tally.partial += 1
                 let kept = entry.mediaCount - entry.missing.count
                 events.result(.partial, id.rawValue, "\(kept) of \(files); not served by Imgur any more: \(entry.missing.joined(separator: ", "))  \(TextFormat.quoted(entry.title))")

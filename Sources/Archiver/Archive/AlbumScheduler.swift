@@ -85,6 +85,10 @@ public struct AlbumScheduler: Sendable {
             default:
                 return .failed(error.description, temporary: error.isTransient)
             }
+        } catch let error as ArchiveError {
+            // A file that comes too slowly waits for the next run (exit 75).
+            if case .tooSlow = error { return .deferred(error.description) }
+            return .failed(error.description, temporary: error.isTransient)
         } catch let error as FileError {
             if case .write = error { return .fatal(error) }
             return .failed(error.description, temporary: false)

@@ -59,7 +59,7 @@ public struct ArchiveServices: Sendable {
     func archiver(_ request: ArchiveRequest) -> AlbumArchiver {
         AlbumArchiver(
             client: client, downloader: downloader, layout: layout, animated: request.animated, scope: request.scope,
-            comments: request.comments, now: now)
+            comments: request.comments, mediaWindow: max(2, request.jobs * 2), now: now)
     }
 
     /// Several sessions, because one session's libcurl runs on one serial queue; each carries at

@@ -21,12 +21,39 @@ struct MediaDownloader: Sendable {
     /// Called when a file has been stored under its final name.
     let onFileStored: @Sendable () -> Void
 
-    func download(_ job: MediaJob) async throws -> MediaOutcome {
+    /// - Parameter quarantine: where a file whose size disagrees with the API to the last attempt is
+    ///   kept (`quarantine/<ID>/`), and its name relative to the storage directory.
+    func download(_ job: MediaJob, quarantine: @escaping @Sendable () throws -> (Directory, String)) async throws
+        -> MediaOutcome
+    {
+        let pace = DownloadPace(settings: settings)
+        do {
+            return try await attempts(job, pace: pace)
+        } catch ArchiveError.sizeMismatch(let url, _, let received) {
+            // Every attempt brought a file of another size than the API's: keep the bytes aside
+            // (never under the final name), record both sizes, and try again next run.
+            let stamp = Timestamp.compact(now())
+            let kept = try await BlockingIO.run { () throws -> String? in
+                guard job.folder.fileSize(MediaSink.mismatchName(job.fileName)) != nil else { return nil }
+                let (folder, relative) = try quarantine()
+                let name = try job.folder.moveAside(
+                    MediaSink.mismatchName(job.fileName), into: folder, as: "\(job.fileName).size-mismatch-\(stamp)")
+                return "\(relative)/\(name)"
+            }
+            var unavailable = UnavailableMedia(status: .sizeMismatch, httpStatus: 200, url: url, seenAt: now())
+            unavailable.bytes = received
+            unavailable.keptAside = kept
+            return .unavailable(unavailable)
+        }
+    }
+
+    private func attempts(_ job: MediaJob, pace: DownloadPace) async throws -> MediaOutcome {
         let memory = Mutex<ResumePoint?>(nil)
         return try await retrier.run(job.subject, progress: { job.folder.fileSize(job.partialName) ?? 0 }) {
+            if let slow = pace.tooSlow(job.source.url.absoluteString) { throw slow }
             let remembered = memory.withLock { $0 }
             let start = try await BlockingIO.run { try resumePoint(job, remembered: remembered) }
-            let sink = MediaSink(job: job, resume: start, onBytes: onBytes)
+            let sink = MediaSink(job: job, resume: start, pace: pace, settings: settings, onBytes: onBytes)
             do {
                 _ = try await transfers.withPlace { try await transport.stream(request(job, from: start), into: sink) }
                 let finished = now()
@@ -35,7 +62,7 @@ struct MediaDownloader: Sendable {
                 return outcome
             } catch {
                 switch error {
-                case ArchiveError.notMedia, ArchiveError.resumeMismatch:
+                case ArchiveError.notMedia, ArchiveError.resumeMismatch, ArchiveError.tooLarge:
                     sink.discardPartial()
                 default:
                     sink.abandon()

@@ -2,6 +2,8 @@ import ArchiveFormat
 import DurableFiles
 import Foundation
 import ImgurAPI
+import Jobs
+import Synchronization
 
 /// One media file to fetch into an album folder.
 struct MediaJob: Sendable {
@@ -13,6 +15,8 @@ struct MediaJob: Sendable {
     let fileName: String
     /// What the API said the file weighs (may be wrong; recorded beside what arrived).
     let apiSize: Int64?
+    /// The most bytes this download may bring (`DownloadSettings.limit(forAPISize:)`).
+    let limit: Int64
 
     var subject: String { "\(album)/\(fileName)" }
     var partialName: String { StorageLayout.partialName(fileName) }
@@ -38,6 +42,9 @@ struct UnavailableMedia: Sendable, Equatable {
     let httpStatus: Int?
     let url: String?
     let seenAt: Date
+    /// `size_mismatch`: the bytes that came, and where they were kept (relative to the storage directory).
+    var bytes: Int64? = nil
+    var keptAside: String? = nil
 }
 
 enum MediaOutcome: Sendable, Equatable {
@@ -53,11 +60,72 @@ public struct DownloadSettings: Sendable, Equatable {
     /// from where it stopped, so this bounds a stuck transfer, not the file size.
     public var deadline: TimeInterval
     public var maxRedirects: Int
+    /// The largest file Imgur serves is far below this (uploads stop at 200 MB): an API `size` above
+    /// it is implausible, and a download with no plausible size stops here.
+    public var largestMedia: Int64
+    /// One file, across all its attempts in a run, may take this long at most ...
+    public var fileTimeLimit: TimeInterval
+    /// ... and, once `rateGrace` has passed, must average at least this many bytes per second:
+    /// a server that drips a byte at a time cannot hold a run (and its lock) for ever. The file is
+    /// deferred to the next run (exit 75).
+    public var minimumRate: Double
+    public var rateGrace: TimeInterval
 
-    public init(idleTimeout: TimeInterval = 30, deadline: TimeInterval = 900, maxRedirects: Int = 5) {
+    public init(
+        idleTimeout: TimeInterval = 30, deadline: TimeInterval = 900, maxRedirects: Int = 5,
+        largestMedia: Int64 = 1 << 30, fileTimeLimit: TimeInterval = 7200, minimumRate: Double = 16_384,
+        rateGrace: TimeInterval = 60
+    ) {
         self.idleTimeout = idleTimeout
         self.deadline = deadline
         self.maxRedirects = maxRedirects
+        self.largestMedia = largestMedia
+        self.fileTimeLimit = fileTimeLimit
+        self.minimumRate = minimumRate
+        self.rateGrace = rateGrace
+    }
+
+    /// A size the API gives that can be true: above 0, at most `largestMedia`.
+    public func isPlausible(_ size: Int64?) -> Bool {
+        size.map { $0 > 0 && $0 <= largestMedia } ?? false
+    }
+
+    /// The most bytes a download may bring: the API's size plus 1% (at least 64 KiB) when it is
+    /// plausible, else `largestMedia`. Nothing beyond it reaches the disk.
+    public func limit(forAPISize size: Int64?) -> Int64 {
+        guard let size, isPlausible(size) else { return largestMedia }
+        return size + max(64 << 10, size / 100)
+    }
+}
+
+/// The time and bytes one file has taken so far in this run, across its attempts.
+final class DownloadPace: Sendable {
+    private let started: TimeInterval
+    private let bytes = Atomic<Int64>(0)
+    private let settings: DownloadSettings
+
+    init(settings: DownloadSettings) {
+        self.settings = settings
+        started = ProcessInfo.processInfo.systemUptime
+    }
+
+    func add(_ count: Int) {
+        bytes.add(Int64(count), ordering: .relaxed)
+    }
+
+    /// Why the file must wait for the next run, nil while its pace is acceptable.
+    func tooSlow(_ url: String) -> ArchiveError? {
+        let elapsed = ProcessInfo.processInfo.systemUptime - started
+        if elapsed > settings.fileTimeLimit {
+            return .tooSlow(url: url, reason: "still not complete after \(TextFormat.duration(elapsed))")
+        }
+        let rate = Double(bytes.load(ordering: .relaxed)) / max(elapsed, 0.001)
+        if elapsed > settings.rateGrace, rate < settings.minimumRate {
+            return .tooSlow(
+                url: url,
+                reason: "\(TextFormat.size(Int64(rate)))/s on average over \(TextFormat.duration(elapsed)), below the \(TextFormat.size(Int64(settings.minimumRate)))/s a file must keep")
+        }
+        return nil
     }
 }
 
@@ -73,8 +141,9 @@ extension MediaRecord {
         case .unavailable(let unavailable):
             self.init(
                 position: position, id: image.id, type: image.type, apiSize: image.size, status: unavailable.status,
-                url: unavailable.url, httpStatus: unavailable.httpStatus, seenAt: unavailable.seenAt,
-                title: image.title, description: image.description)
+                bytes: unavailable.bytes, url: unavailable.url, httpStatus: unavailable.httpStatus,
+                seenAt: unavailable.seenAt, keptAside: unavailable.keptAside, title: image.title,
+                description: image.description)
         }
     }
 }

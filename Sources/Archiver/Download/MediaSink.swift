@@ -20,6 +20,8 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
 
     private let job: MediaJob
     private let resume: ResumePoint
+    private let pace: DownloadPace
+    private let settings: DownloadSettings
     private let onBytes: @Sendable (Int) -> Void
 
     private var disposition = Disposition.pending
@@ -34,9 +36,14 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     private var status = 0
     private var stopped: ResumePoint?
 
-    init(job: MediaJob, resume: ResumePoint, onBytes: @escaping @Sendable (Int) -> Void) {
+    init(
+        job: MediaJob, resume: ResumePoint, pace: DownloadPace, settings: DownloadSettings,
+        onBytes: @escaping @Sendable (Int) -> Void
+    ) {
         self.job = job
         self.resume = resume
+        self.pace = pace
+        self.settings = settings
         self.onBytes = onBytes
         received = resume.offset
         firstBytes = resume.firstBytes
@@ -57,6 +64,9 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         switch head.status {
         case 200:
             try checkNotHTML()
+            if let length = head.contentLength, length > job.limit {
+                throw ArchiveError.tooLarge(url: url, limit: job.limit)
+            }
             try startFile(at: .fresh)
             received = 0
             firstBytes = []
@@ -74,6 +84,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
                     url: url, reason: "the partial content is not the rest of the file from byte \(resume.offset)")
             }
             try checkNotHTML()
+            if total > job.limit { throw ArchiveError.tooLarge(url: url, limit: job.limit) }
             try startFile(at: resume)
             disposition = .body(total: total)
         case 416:
@@ -98,8 +109,12 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         if let total, received + Int64(chunk.count) > total {
             throw HTTPError.incompleteBody(url: url, expected: total, received: received + Int64(chunk.count))
         }
+        // A body without a length (or an endless one) stops at the file's limit.
+        if received + Int64(chunk.count) > job.limit { throw ArchiveError.tooLarge(url: url, limit: job.limit) }
         try writer.append(chunk)
         received += Int64(chunk.count)
+        pace.add(chunk.count)
+        if let slow = pace.tooSlow(url) { throw slow }
         onBytes(chunk.count)
     }
 
@@ -140,8 +155,29 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
                 discardPartial()
                 return .unavailable(UnavailableMedia(status: .removed, httpStatus: status, url: url, seenAt: now))
             }
+            // Complete by its own length, yet not the size the API gives (a Content-Length that lies
+            // short, say): not kept under the final name. The bytes are set aside for a look.
+            if let apiSize = job.apiSize, settings.isPlausible(apiSize), received != apiSize {
+                try setAsideMismatch()
+                throw ArchiveError.sizeMismatch(url: url, apiSize: apiSize, received: received)
+            }
             return try moveIntoPlace(total: received)
         }
+    }
+
+    /// The name a file whose size disagrees with the API is kept under until the last attempt.
+    static func mismatchName(_ fileName: String) -> String { ".\(fileName).size-mismatch" }
+    private var mismatchName: String { Self.mismatchName(job.fileName) }
+
+    /// Moves the finished partial file to `mismatchName` (the next attempt starts afresh).
+    private func setAsideMismatch() throws {
+        guard let writer else { return }
+        self.writer = nil
+        _ = try writer.finish()
+        try writer.file.sync()
+        try writer.file.close()
+        try job.folder.rename(job.partialName, to: mismatchName)
+        job.folder.remove(job.stateName)
     }
 
     /// Closes the partial file after a failed transfer, keeping it (every byte received) for the

@@ -56,14 +56,22 @@ public struct InputList: Sendable, Equatable {
         }
     }
 
+    /// The longest line of links.txt that is read: no URL comes near it.
+    public static let maxLineLength = 8192
+
     /// Reads `links.txt`: one entry per line; blank lines and `#` comments ignored; whitespace
-    /// trimmed; streamed, so a file of any length costs the same memory per entry.
+    /// trimmed; streamed, so a file of any length costs the same memory per entry, and a line longer
+    /// than `maxLineLength` is refused without being kept.
     public static func read(linksFile path: String) throws(FileError) -> InputList {
         var list = InputList()
         var number = 0
         let name = (path as NSString).lastPathComponent
-        try LineReader(path: path).forEachLine { line in
+        try LineReader(path: path).forEachLine(maxLength: maxLineLength) { line in
             number += 1
+            if line.truncated {
+                list.invalid.append(InvalidInput(origin: "\(name) line \(number)", error: .tooLong(maxLineLength)))
+                return true
+            }
             var text = String(decoding: line.bytes, as: UTF8.self)
             if number == 1, text.hasPrefix("\u{FEFF}") { text.removeFirst() }
             if let hash = text.firstIndex(of: "#") { text = String(text[..<hash]) }

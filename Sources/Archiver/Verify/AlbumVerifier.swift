@@ -119,7 +119,7 @@ struct AlbumVerifier: Sendable {
             let names = [record.file].compactMap { $0 } + (record.url.map {
                 ["\(record.id).\(URL(string: $0)?.pathExtension.lowercased() ?? "")"]
             } ?? [])
-            for name in names { belonging.formUnion([".\(name).part", ".\(name).part.json"]) }
+            for name in names { belonging.formUnion([".\(name).part", ".\(name).part.json", ".\(name).size-mismatch"]) }
         }
         for name in folder.names() where !belonging.contains(name) {
             if Self.isKeptDamagedCopy(name, of: belonging) { continue }

@@ -126,7 +126,7 @@ struct ViewerAlbum {
             return .unavailable(status: "missing", detail: answer)
         case .noLink:
             return .unavailable(status: "no link", detail: "Imgur's API gave no link to this file")
-        case .notDownloaded:
+        case .notDownloaded, .sizeMismatch:
             return .unavailable(status: record.status.rawValue, detail: "not in the archive")
         }
         guard let name = record.file, let (_, type) = MediaFileName.parse(name),

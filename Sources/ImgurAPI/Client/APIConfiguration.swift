@@ -36,7 +36,10 @@ public struct APIConfiguration: Sendable, Equatable {
         guard url.query == nil, url.fragment == nil, url.user == nil, url.password == nil else {
             throw .invalidBaseURL(baseURL, reason: "must not carry a query, fragment or user info")
         }
-        self.baseURL = url
+        // Schemes are case-insensitive; FoundationNetworking only knows them in lowercase.
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        components?.scheme = scheme
+        self.baseURL = components?.url ?? url
         self.clientID = clientID
         self.idleTimeout = idleTimeout
         self.deadline = deadline

@@ -36,16 +36,24 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
         case noID(String)
         case idList(String)
         case invalidUser(String)
+        /// A line longer than this many bytes (not kept, not quoted).
+        case tooLong(Int)
 
         public var description: String {
             switch self {
             case .empty: "empty entry"
-            case .notImgur(let text): "not an Imgur id or URL: \(text)"
-            case .invalidID(let text): "not a valid Imgur id (5 to 7 letters or digits): \(text)"
-            case .noID(let text): "no album or image id in URL: \(text)"
-            case .idList(let text): "comma-separated id lists are not supported, give one id per line: \(text)"
-            case .invalidUser(let text): "not a valid Imgur user name: \(text)"
+            case .notImgur(let text): "not an Imgur id or URL: \(Self.short(text))"
+            case .invalidID(let text): "not a valid Imgur id (5 to 7 letters or digits): \(Self.short(text))"
+            case .noID(let text): "no album or image id in URL: \(Self.short(text))"
+            case .idList(let text): "comma-separated id lists are not supported, give one id per line: \(Self.short(text))"
+            case .invalidUser(let text): "not a valid Imgur user name: \(Self.short(text))"
+            case .tooLong(let limit): "longer than \(limit) bytes; not an Imgur id or URL"
             }
+        }
+
+        /// At most 100 characters of what was given: a message never echoes a huge input.
+        static func short(_ text: String) -> String {
+            text.count <= 100 ? text : text.prefix(99) + "…"
         }
     }
 

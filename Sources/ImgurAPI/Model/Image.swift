@@ -42,11 +42,17 @@ public struct Image: Sendable, Equatable {
         raw = json
     }
 
+    /// A media link as it may be fetched: https (an `http` link to a host that is not loopback is
+    /// fetched over https, as i.imgur.com serves both; old answers say `http://i.imgur.com/…`), the
+    /// scheme in lowercase (`HTTP://` is still a link), never with a user name or password in it
+    /// (those would be sent along as `Authorization: Basic` and kept in the metadata).
     static func webURL(_ text: String?) -> URL? {
-        guard let text, let url = URL(string: text), let scheme = url.scheme?.lowercased(),
-            scheme == "https" || scheme == "http", url.host != nil
+        guard let text, var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty,
+            components.user == nil, components.password == nil
         else { return nil }
-        return url
+        components.scheme = scheme == "http" && !APIConfiguration.isLoopback(host) ? "https" : scheme
+        return components.url
     }
 
     /// An id from the API quoted for an error message, with control characters escaped.

@@ -54,6 +54,7 @@ final class Reporter: RunEvents {
 
     /// `archived  q6i58  12 files, 34.5 MB  "Title"`.
     func result(_ verdict: Verdict, _ id: String, _ detail: String) {
+        let (id, detail) = (TextFormat.terminalSafe(id), TextFormat.terminalSafe(detail))
         status.withLock { $0.albumsDone += 1 }
         let label = verdict.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
         let painted = console.color ? "\(Self.colour(verdict))\(label)\u{1B}[0m" : label
@@ -73,26 +74,26 @@ final class Reporter: RunEvents {
     /// `account  NAME  12 to archive from 3 pages`.
     func heading(_ label: String, _ subject: String, _ detail: String) {
         guard verbosity > .quiet else { return }
-        emit(out: "\(label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(subject)  \(detail)\n")
+        emit(out: TextFormat.terminalSafe("\(label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(subject)  \(detail)") + "\n")
     }
 
     // MARK: Diagnostics (stderr)
 
     func warning(_ text: String) {
-        emit(err: "warning: \(text)\n")
+        emit(err: "warning: \(TextFormat.terminalSafe(text))\n")
     }
 
     func error(_ text: String) {
-        emit(err: "error: \(text)\n")
+        emit(err: "error: \(TextFormat.terminalSafe(text))\n")
     }
 
     /// Shown unless --quiet: a run that waits must say so.
     func note(_ text: String) {
-        if verbosity > .quiet { emit(err: "\(text)\n") }
+        if verbosity > .quiet { emit(err: "\(TextFormat.terminalSafe(text))\n") }
     }
 
     func verbose(_ text: String) {
-        if verbosity == .verbose { emit(err: "\(text)\n") }
+        if verbosity == .verbose { emit(err: "\(TextFormat.terminalSafe(text))\n") }
     }
 
     func retry(_ event: RetryEvent) {
@@ -184,7 +185,7 @@ final class Reporter: RunEvents {
 
     func summary(_ text: String) {
         clearStatus()
-        console.out("\(text)\n")
+        console.out("\(TextFormat.terminalSafe(text))\n")
     }
 
     var elapsed: TimeInterval { clock() - started }
