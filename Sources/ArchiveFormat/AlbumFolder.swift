@@ -223,7 +223,8 @@ public enum AlbumFolder {
             file: status == .ok ? file : nil, bytes: item["bytes"]?.int64Value, sha256: item["sha256"]?.stringValue,
             detectedType: item["detected_type"]?.stringValue, url: item["url"]?.stringValue,
             httpStatus: item["http_status"]?.int64Value.map { Int(clamping: $0) },
-            seenAt: item["seen_at"]?.stringValue.flatMap(Timestamp.date), keptAside: item["kept_aside"]?.stringValue)
+            seenAt: item["seen_at"]?.stringValue.flatMap(Timestamp.date), keptAside: item["kept_aside"]?.stringValue,
+            removedUpstreamAt: item["removed_upstream_at"]?.stringValue.flatMap(Timestamp.date))
     }
 
     private static func readScript(

@@ -85,6 +85,8 @@ public struct MediaRecord: Sendable, Equatable {
     public var seenAt: Date?
     /// `size_mismatch`: where the bytes that came were kept, relative to the storage directory.
     public var keptAside: String?
+    /// When a refresh found that Imgur no longer lists this media: its record and file are kept.
+    public var removedUpstreamAt: Date?
     /// The media's own title and description (from the album's API object and `descriptions_`).
     public var title: String?
     public var description: String?
@@ -92,10 +94,11 @@ public struct MediaRecord: Sendable, Equatable {
     public init(
         position: Int, id: ImgurID, type: String?, apiSize: Int64?, status: MediaStatus, file: String? = nil,
         bytes: Int64? = nil, sha256: String? = nil, detectedType: String? = nil, url: String? = nil,
-        httpStatus: Int? = nil, seenAt: Date? = nil, keptAside: String? = nil, title: String? = nil,
-        description: String? = nil
+        httpStatus: Int? = nil, seenAt: Date? = nil, keptAside: String? = nil, removedUpstreamAt: Date? = nil,
+        title: String? = nil, description: String? = nil
     ) {
         self.keptAside = keptAside
+        self.removedUpstreamAt = removedUpstreamAt
         self.position = position
         self.id = id
         self.type = type
@@ -134,6 +137,7 @@ public struct MediaRecord: Sendable, Equatable {
                 members["kept_aside"] = .optional(keptAside)
             }
         }
+        if let removedUpstreamAt { members["removed_upstream_at"] = .string(Timestamp.iso8601(removedUpstreamAt)) }
         return .object(members)
     }
 }

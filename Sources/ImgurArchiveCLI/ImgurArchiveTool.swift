@@ -51,7 +51,7 @@ public enum ImgurArchiveTool {
         if case CommandError.usage(let message) = error {
             console.err("Error: \(TextFormat.terminalSafe(message))\n\(Usage.line)\n")
         } else if error is CancellationError {
-            reporter.error("stopped by a signal before any work began")
+            reporter.error("stopped by a signal")
         } else {
             reporter.error("\(error)")
         }

@@ -39,7 +39,7 @@ public struct CatalogEntry: Sendable, Equatable {
     /// The entry of a finished folder: what its metadata says.
     public init(_ metadata: AlbumMetadata, status: AlbumStatus? = nil) {
         self.init(
-            id: metadata.id, status: status ?? metadata.status, kind: metadata.kind, title: metadata.title,
+            id: metadata.id, status: status ?? metadata.status, kind: metadata.kind, title: metadata.title.map(Self.summaryTitle),
             published: metadata.published, mediaCount: metadata.mediaCount, recordedAt: metadata.archivedAt,
             missing: metadata.lostMedia)
         refused = metadata.refused.count
@@ -55,7 +55,7 @@ public struct CatalogEntry: Sendable, Equatable {
             members["checked_at"] = .string(Timestamp.iso8601(recordedAt))
             members["reason"] = .optional(reason)
         } else {
-            members["title"] = .optional(title)
+            members["title"] = .optional(title.map(Self.summaryTitle))
             members["published"] = published.map { .string(Timestamp.iso8601(unix: $0)) } ?? .null
             members["media_count"] = .int(Int64(mediaCount))
             members["archived_at"] = .string(Timestamp.iso8601(recordedAt))
@@ -63,6 +63,16 @@ public struct CatalogEntry: Sendable, Equatable {
             if refused > 0 { members["refused"] = .int(Int64(refused)) }
         }
         return .object(members)
+    }
+}
+
+extension CatalogEntry {
+    /// The catalog is a summary: a title longer than this is cut there (the album's metadata keeps
+    /// all of it), so a 31 MB title makes neither the catalog nor memory grow.
+    public static let maxTitleLength = 300
+
+    static func summaryTitle(_ title: String) -> String {
+        title.count <= maxTitleLength ? title : String(title.prefix(maxTitleLength - 1)) + "…"
     }
 }
 

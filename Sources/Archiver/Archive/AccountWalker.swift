@@ -12,11 +12,17 @@ struct AccountWalker {
         var pages = 0
         /// The walk ended at a page already archived, before the listings' ends.
         var stoppedEarly = false
+        /// A listing went on past `maxPages` (an API that never ends): the walk stopped there.
+        var hitPageCap = false
         /// The rate-limit budget ran out during the walk.
         var deferred: RateLimitBudget.Exhausted?
         /// Listed items that could not be read (no valid id).
         var malformed = 0
     }
+
+    /// Pages of one listing walked at most (60 items a page: 30,000 items). Beyond it an account
+    /// listing is taken for one that never ends, and memory stays bounded (docs/design.md).
+    static let maxPages = 500
 
     let client: ImgurClient
     let budget: RateLimitBudget
@@ -33,6 +39,10 @@ struct AccountWalker {
         listings: for listing in ImgurClient.AccountListing.allCases {
             var page = 0
             while true {
+                if page >= Self.maxPages {
+                    walk.hitPageCap = true
+                    break
+                }
                 if let exhausted = budget.exhausted(inFlight: 0) {
                     walk.deferred = exhausted
                     break listings

@@ -131,9 +131,17 @@ struct AlbumArchiver: Sendable {
             status: AlbumMetadata.status(of: media), archivedAt: now(), sourceURL: sourceURL, media: media, api: raw,
             commentCount: comments.map { $0.arrayValue?.count ?? 0 })
         metadata.refused = refused
+        // A refresh: what Imgur changed goes to the history first (a crash then can only record a
+        // change twice, never lose an old text), and what it no longer lists stays in the album.
+        let changes = previous.map { AlbumChange.between($0, metadata, at: seenAt) } ?? []
+        metadata = AlbumFolder.keepingRemoved(previous, in: metadata, at: seenAt)
+        metadata.status = AlbumMetadata.status(of: metadata.media)
         var entry = CatalogEntry(metadata)
         if scope != .mediaOnly || previous != nil {
-            try await BlockingIO.run { [metadata] in try AlbumFolder.write(metadata, comments: comments, in: folder) }
+            try await BlockingIO.run { [metadata] in
+                try AlbumFolder.record(changes, of: id, in: folder)
+                try AlbumFolder.write(metadata, comments: comments, in: folder)
+            }
         } else {
             entry.status = .mediaOnly
         }

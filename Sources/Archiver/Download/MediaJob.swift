@@ -132,17 +132,19 @@ final class DownloadPace: Sendable {
 extension MediaRecord {
     /// The record of `image` at `position` after the download's `outcome`.
     init(position: Int, image: Image, outcome: MediaOutcome) {
+        // An empty title is no title (the documents read it back that way).
+        let title = image.title.flatMap { $0.isEmpty ? nil : $0 }
         switch outcome {
         case .stored(let stored):
             self.init(
                 position: position, id: image.id, type: image.type, apiSize: image.size, status: .ok,
                 file: stored.fileName, bytes: stored.bytes, sha256: stored.sha256, detectedType: stored.detectedType,
-                url: stored.url, title: image.title, description: image.description)
+                url: stored.url, title: title, description: image.description)
         case .unavailable(let unavailable):
             self.init(
                 position: position, id: image.id, type: image.type, apiSize: image.size, status: unavailable.status,
                 bytes: unavailable.bytes, url: unavailable.url, httpStatus: unavailable.httpStatus,
-                seenAt: unavailable.seenAt, keptAside: unavailable.keptAside, title: image.title,
+                seenAt: unavailable.seenAt, keptAside: unavailable.keptAside, title: title,
                 description: image.description)
         }
     }

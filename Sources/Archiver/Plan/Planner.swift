@@ -90,9 +90,13 @@ public struct Planner: Sendable {
             if !walk.items.isEmpty || walk.deferred != nil, accounts.isComplete(name) {
                 try accounts.record(name, complete: false, at: services.now())
             }
-            if walk.deferred == nil, walk.malformed == 0 { plan.walkedToTheEnd.append(name) }
+            if walk.deferred == nil, walk.malformed == 0, !walk.hitPageCap { plan.walkedToTheEnd.append(name) }
             var text = "\(walk.items.count) to archive from \(TextFormat.count(walk.pages, "page", "pages"))"
             if walk.stoppedEarly { text += " (stopped at a page already archived; --all-pages walks them all)" }
+            if walk.hitPageCap {
+                text += " (stopped after \(AccountWalker.maxPages) pages of one listing: Imgur's listing did not end)"
+                plan.tally.failed += 1
+            }
             if walk.malformed > 0 {
                 text += "; \(walk.malformed) listed items without a valid id were skipped"
                 plan.tally.failed += 1

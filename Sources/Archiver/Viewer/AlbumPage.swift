@@ -1,3 +1,4 @@
+import ArchiveFormat
 import DurableFiles
 /// `<storage>/<ID>/index.html`: one album as Imgur showed it, its title and description on top,
 /// then each position in `script_` order with its media and, under it, its description.
@@ -42,6 +43,10 @@ struct AlbumPage {
             if gone > 0 { badge += ": \(gone) of \(album.slots.count) not archived" }
             parts.append("<span class=\"badge\">\(badge)</span>")
         }
+        if let changes = album.changes {
+            // The history (history_<ID>.json) keeps every earlier text and order.
+            parts.append("<span class=\"badge changed\">changed since: \(HTMLText.count(changes.count, "change", "changes")) on Imgur, the last seen \(HTMLText.escape(HTMLText.day(Timestamp.iso8601(changes.last)) ?? ""))</span>")
+        }
         return parts.joined(separator: " · ")
     }
 
@@ -49,6 +54,9 @@ struct AlbumPage {
         let anchor = "p\(slot.position)"
         var html = "<li id=\"\(anchor)\"><figure>\n<p class=\"pos\"><a href=\"#\(anchor)\">\(slot.position)</a>"
         if let title = slot.title { html += "<strong>\(HTMLText.escape(title))</strong>" }
+        if let removed = slot.removedUpstreamAt, let day = HTMLText.day(Timestamp.iso8601(removed)) {
+            html += "<span class=\"badge\">no longer on Imgur since \(day)</span>"
+        }
         html += "</p>\n\(media(slot))\n"
         if let description = slot.description, !description.isEmpty {
             html += "<figcaption>\(HTMLText.escape(description))</figcaption>\n"

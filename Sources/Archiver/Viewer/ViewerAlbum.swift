@@ -28,7 +28,13 @@ struct ViewerAlbum {
         let title: String?
         let description: String?
         let content: Content
+        /// When a refresh found Imgur no longer lists it (the archive still has it).
+        var removedUpstreamAt: Date? = nil
     }
+
+    /// What changed on Imgur since the album was first archived (its history): how many changes,
+    /// and when the last one was seen.
+    var changes: (count: Int, last: Date)?
 
     let id: ImgurID
     let kind: AlbumKind
@@ -90,12 +96,16 @@ struct ViewerAlbum {
             return Slot(
                 position: position, mediaID: mediaID, title: record?.title ?? api?["title"]?.nonEmptyString,
                 description: reading.descriptions?[mediaID] ?? nil,
-                content: content(of: records[position], api: api, folder: folder))
+                content: content(of: records[position], api: api, folder: folder),
+                removedUpstreamAt: record?.removedUpstreamAt)
         }
-        return ViewerAlbum(
+        var album = ViewerAlbum(
             id: id, kind: metadata.kind, title: metadata.title, description: metadata.description,
             published: metadata.published.map(Timestamp.iso8601(unix:)), status: metadata.status,
             sourceURL: metadata.sourceURL.hasPrefix("https://imgur.com/") ? metadata.sourceURL : nil, slots: slots)
+        let history = AlbumFolder.history(of: id, in: folder)
+        if let last = history.last { album.changes = (history.count, last.at) }
+        return album
     }
 
     /// The API's image objects by id (`api.images` of an album; `api` itself for a single image),

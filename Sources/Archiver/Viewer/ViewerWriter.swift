@@ -37,8 +37,9 @@ public struct ViewerWriter: Sendable {
         var written = Written()
         do {
             // No catalog yet: an empty archive, shown as such.
-            do {
-                try Catalog.forEachEntry(in: layout) { (id, entry) throws(FileError) in
+            try Catalog.forEachEntry(in: layout) { (id, entry) throws in
+                    // SIGINT/SIGTERM: the old pages stay, the unfinished index is removed.
+                    if Task.isCancelled { throw CancellationError() }
                     guard let status = entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:)),
                         Self.shownStatuses.contains(status)
                     else { return }
@@ -54,7 +55,6 @@ public struct ViewerWriter: Sendable {
                     try Self.write(AlbumPage(album: album).render(), to: StorageLayout.indexName, in: folder)
                     events.verbose("wrote \(folder.path(StorageLayout.indexName))")
                     try index.add(album)
-                }
             }
             try index.finish()
         } catch {

@@ -18,6 +18,9 @@ public final class SignalTrap: Sendable {
     nonisolated(unsafe) private var sources: [any DispatchSourceSignal] = []
 
     public init(onSignal: @escaping @Sendable (Int32) -> Void) {
+        // A closed stdout (`| head -1`) must not kill the run with the work in flight: writes to it
+        // fail with EPIPE instead, and the run finishes what it does.
+        Glibc.signal(SIGPIPE, SIG_IGN)
         for number in [SIGINT, SIGTERM] {
             Glibc.signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
