@@ -69,15 +69,55 @@ public struct AlbumReading: Sendable {
 public enum AlbumFolder {
     /// Writes descriptions, then script, then comments, then metadata, each atomically: metadata
     /// last, because its presence with a `status` is what marks the folder as finished.
+    ///
+    /// Each document is streamed to its file record by record: memory does not grow with the
+    /// number of media (an album of 300,000).
     public static func write(_ metadata: AlbumMetadata, comments: JSONValue?, in folder: Directory) throws(FileError) {
         let id = metadata.id
-        var files = [
-            (descriptions(of: metadata).serialized(), StorageLayout.descriptionsName(id)),
-            (script(of: metadata).serialized(), StorageLayout.scriptName(id)),
+        var files: [(String, (OpenFile) throws(FileError) -> Void)] = [
+            (StorageLayout.descriptionsName(id), { (file) throws(FileError) in
+                try stream(into: file) { $0.members(descriptionMembers(of: metadata)) }
+            }),
+            (StorageLayout.scriptName(id), { (file) throws(FileError) in
+                try stream(into: file) { $0.members(metadata.media.lazy.map { (String($0.position), .string($0.id.rawValue)) }) }
+            }),
         ]
-        if let comments { files.append((comments.serialized(), StorageLayout.commentsName(id))) }
-        files.append((metadata.json.serialized(leadingKeys: AlbumMetadata.keyOrder), StorageLayout.metadataName(id)))
-        try folder.writeAtomically(files)
+        if let comments {
+            files.append((StorageLayout.commentsName(id), { (file) throws(FileError) in try file.write(comments.serialized()) }))
+        }
+        files.append((StorageLayout.metadataName(id), { (file) throws(FileError) in
+            try stream(into: file) { document in
+                // The order of `AlbumMetadata.keyOrder`, then anything unknown, as `serialized` writes it.
+                var members = metadata.json(withMedia: false)
+                for key in AlbumMetadata.keyOrder {
+                    if key == "media" {
+                        document.arrayMember("media", metadata.media.lazy.map(\.json))
+                    } else if let value = members.removeValue(forKey: key) {
+                        document.member(key, value)
+                    }
+                }
+                document.members(JSONValue.orderedKeys(members).map { ($0, members[$0] ?? .null) })
+            }
+        }))
+        try folder.writeAtomically(streaming: files)
+    }
+
+    /// Writes one object through a `JSONObjectStream` into `file`.
+    private static func stream(into file: OpenFile, _ body: (inout JSONObjectStream) -> Void) throws(FileError) {
+        var failure: FileError?
+        var document = JSONObjectStream { bytes in
+            guard failure == nil else { return }
+            do throws(FileError) { try file.write(bytes) } catch { failure = error }
+        }
+        body(&document)
+        document.finish()
+        if let failure { throw failure }
+    }
+
+    /// `descriptions_`'s members in the order the writer sorts keys, each id once (its first).
+    private static func descriptionMembers(of metadata: AlbumMetadata) -> [(String, JSONValue)] {
+        let members = Dictionary(metadata.media.map { ($0.id.rawValue, JSONValue.optional($0.description)) }, uniquingKeysWith: { first, _ in first })
+        return JSONValue.orderedKeys(members).map { ($0, members[$0] ?? .null) }
     }
 
     /// Writes the documents into `id`'s folder of `layout` (which must exist).

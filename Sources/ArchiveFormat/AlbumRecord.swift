@@ -213,7 +213,10 @@ public struct AlbumMetadata: Sendable, Equatable {
         return files
     }
 
-    public var json: JSONValue {
+    public var json: JSONValue { .object(json(withMedia: true)) }
+
+    /// The document's members (`media` left out when the writer streams it record by record).
+    func json(withMedia: Bool) -> [String: JSONValue] {
         var members = unknownMembers
         members["schema_version"] = .int(Self.schemaVersion)
         members["kind"] = .string(kind.rawValue)
@@ -225,7 +228,7 @@ public struct AlbumMetadata: Sendable, Equatable {
         members["status"] = .string(status.rawValue)
         members["archived_at"] = .string(Timestamp.iso8601(archivedAt))
         members["source_url"] = .string(sourceURL)
-        members["media"] = .array(media.map(\.json))
+        if withMedia { members["media"] = .array(media.map(\.json)) }
         members["api"] = api
         if !refused.isEmpty {
             members["refused"] = .array(refused.map { ["index": .int(Int64($0.index)), "reason": .string($0.reason)] })
@@ -234,6 +237,6 @@ public struct AlbumMetadata: Sendable, Equatable {
             members["comments_file"] = .string(commentsFile)
             members["comment_count"] = .int(Int64(commentCount))
         }
-        return .object(members)
+        return members
     }
 }

@@ -275,13 +275,22 @@ public final class Directory: Sendable {
     /// `durable`, renamed over the name, in the order given (a crash leaves a prefix of them new);
     /// one flush of the folder at the end.
     public func writeAtomically(_ files: [(Data, String)], durable: Bool = true, mode: mode_t = 0o644) throws(FileError) {
+        try writeAtomically(streaming: files.map { data, name in (name, { (file) throws(FileError) in try file.write(data) }) },
+                            durable: durable, mode: mode)
+    }
+
+    /// `writeAtomically`, each file's bytes written by its closure as they are made (a document of
+    /// any size never needs to exist whole in memory).
+    public func writeAtomically(
+        streaming files: [(String, (OpenFile) throws(FileError) -> Void)], durable: Bool = true, mode: mode_t = 0o644
+    ) throws(FileError) {
         var staged: [(temporary: String, name: String)] = []
         do throws(FileError) {
-            for (data, name) in files {
+            for (name, write) in files {
                 let (file, temporary) = try createTemporary(for: name, mode: mode)
                 staged.append((temporary, name))
                 do throws(FileError) {
-                    try file.write(data)
+                    try write(file)
                     if durable { try file.sync() }
                     try file.close()
                 } catch {

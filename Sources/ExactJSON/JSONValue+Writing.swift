@@ -36,14 +36,93 @@ extension JSONValue {
     }
 }
 
+/// Writes one JSON object member by member into `output`, in pieces of about 1 MiB, so that a
+/// document with 300,000 media records never exists whole in memory. The same layout, key order
+/// and escaping as `JSONValue.serialized`.
+public struct JSONObjectStream {
+    private var writer: Writer
+    private var members = 0
+
+    /// - Parameter output: receives the text in order; called with each full piece and the rest at
+    ///   `finish()`.
+    public init(_ layout: JSONValue.Layout = .pretty, output: @escaping (UnsafeRawBufferPointer) -> Void) {
+        writer = Writer(layout: layout)
+        writer.output = output
+        writer.bytes.append(UInt8(ascii: "{"))
+    }
+
+    private mutating func key(_ key: String) {
+        if members > 0 { writer.bytes.append(UInt8(ascii: ",")) }
+        members += 1
+        writer.newline(1)
+        writer.writeString(key)
+        writer.appendText(writer.layout == .pretty ? ": " : ":")
+    }
+
+    /// One member, its value written whole.
+    public mutating func member(_ name: String, _ value: JSONValue) {
+        key(name)
+        writer.write(value, depth: 1)
+        writer.flushIfFull()
+    }
+
+    /// A member whose value is an array, written element by element as `elements` produces them.
+    public mutating func arrayMember<Elements: Sequence>(_ name: String, _ elements: Elements)
+    where Elements.Element == JSONValue {
+        key(name)
+        var count = 0
+        writer.bytes.append(UInt8(ascii: "["))
+        for element in elements {
+            if count > 0 { writer.bytes.append(UInt8(ascii: ",")) }
+            count += 1
+            writer.newline(2)
+            writer.write(element, depth: 2)
+            writer.flushIfFull()
+        }
+        if count > 0 { writer.newline(1) }
+        writer.bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Members written at the top level as `members` produces them, in that order (the caller
+    /// gives them in `JSONValue.orderedKeys` order).
+    public mutating func members<Members: Sequence>(_ members: Members) where Members.Element == (String, JSONValue) {
+        for (name, value) in members { member(name, value) }
+    }
+
+    /// Closes the object (and, pretty, ends the text with a newline) and hands over the rest.
+    public mutating func finish() {
+        if members > 0 { writer.newline(0) }
+        writer.bytes.append(UInt8(ascii: "}"))
+        if writer.layout == .pretty { writer.bytes.append(0x0A) }
+        writer.flush()
+    }
+}
+
 private struct Writer {
     let layout: JSONValue.Layout
     var leadingKeys: [String] = []
     var bytes: [UInt8] = []
+    /// Where full pieces go when streaming (nil: `bytes` holds the whole text).
+    var output: ((UnsafeRawBufferPointer) -> Void)?
+    static let piece = 1 << 20
 
     init(layout: JSONValue.Layout) {
         self.layout = layout
         bytes.reserveCapacity(256)
+    }
+
+    mutating func flushIfFull() {
+        if output != nil, bytes.count >= Self.piece { flush() }
+    }
+
+    mutating func flush() {
+        guard let output, !bytes.isEmpty else { return }
+        bytes.withUnsafeBytes { output($0) }
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    mutating func appendText(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
     }
 
     mutating func write(_ value: JSONValue, depth: Int) {
@@ -59,6 +138,7 @@ private struct Writer {
                 if index > 0 { bytes.append(UInt8(ascii: ",")) }
                 newline(depth + 1)
                 write(item, depth: depth + 1)
+                flushIfFull()
             }
             newline(depth)
             bytes.append(UInt8(ascii: "]"))
@@ -82,7 +162,7 @@ private struct Writer {
         }
     }
 
-    private mutating func newline(_ depth: Int) {
+    mutating func newline(_ depth: Int) {
         guard layout == .pretty else { return }
         bytes.append(0x0A)
         bytes.append(contentsOf: repeatElement(0x20, count: depth * 2))
@@ -92,7 +172,7 @@ private struct Writer {
         bytes.append(contentsOf: text.utf8)
     }
 
-    private mutating func writeString(_ text: String) {
+    mutating func writeString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
