@@ -133,3 +133,31 @@ import Testing
         try Self.expectSameArchive(harness, as: reference)
     }
 }
+
+/// Attacks that need two processes or a pipe (docs/design.md, "Threat model").
+@Suite struct HostileProcessTests {
+    @Test func deletingTheLockFileDuringARunDoesNotLetASecondRunIn() async throws {
+        let (harness, _) = try InterruptionTests.slowAlbum()
+        let first = try BinaryRunner.start([], environment: InterruptionTests.environment(harness), directory: harness.directory)
+        defer { kill(first.pid, SIGKILL) }
+        try await InterruptionTests.waitForPartialDownload(harness)
+        unlink(harness.path(".imgur-archive.lock"))
+        let second = try await BinaryRunner.run(["q6i58"], environment: InterruptionTests.environment(harness), directory: harness.directory)
+        #expect(second.status == 75, "\(second.out)\(second.err)")
+        #expect(second.err.contains("is using \(harness.directory)"))
+        kill(first.pid, SIGKILL)
+        _ = await first.finish()
+        // Whatever the first run had done, the catalog is still one valid JSON object.
+        #expect(harness.json("scraping_logs.json") != nil)
+    }
+
+    @Test func aClosedStdoutDoesNotKillTheRun() async throws {
+        let (harness, _) = try InterruptionTests.slowAlbum(slow: false)
+        let result = try await BinaryRunner.run(
+            ["-c", "set -o pipefail; \"$0\" | head -c 10", BinaryRunner.executable],
+            environment: InterruptionTests.environment(harness).merging(["PATH": "/usr/bin:/bin"]) { $1 },
+            directory: harness.directory, launcher: "/bin/bash")
+        #expect(result.status == 0, "no SIGPIPE (141): \(result.err)")
+        #expect(harness.json("scraping_logs.json")?.objectValue?.keys.sorted() == ["XyZ12ab", "q6i58"], "all the work was done")
+    }
+}

@@ -91,9 +91,10 @@ import Testing
         #expect(result.status == .success, "\(result.out)\(result.err)")
         #expect(harness.data("q6i58/\(media[0].fileName)") == media[0].data)
         #expect(harness.data("q6i58/\(media[1].fileName)") == media[1].data)
-        #expect(harness.data("q6i58/\(media[0].fileName).damaged-1790000600") == Data(bytes), "the damaged copy is kept")
+        // Kept outside the album folder, named with the time in ISO 8601 UTC, and the output says where.
+        #expect(harness.data("quarantine/q6i58/\(media[0].fileName).damaged-20260921T142320Z") == Data(bytes), "the damaged copy is kept")
         #expect(result.out.contains("repaired         q6i58    after repair: 3 files verified"))
-        #expect(result.err.contains("moved the damaged \(media[0].fileName) aside"))
+        #expect(result.err.contains("moved the damaged \(media[0].fileName) aside to quarantine/q6i58/\(media[0].fileName).damaged-20260921T142320Z"))
         #expect(harness.imgur.requests("/media/").map(\.path).sorted()
             == ["/media/\(media[0].fileName)", "/media/\(media[1].fileName)"])
 
@@ -133,7 +134,7 @@ import Testing
         #expect(result.status == .failure, "still damaged: \(result.out)")
         #expect(result.out.contains("the archived copy is kept"))
         #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
-        #expect(try Directory.open(harness.path("q6i58")).names().contains { $0.hasPrefix("\(media[0].fileName).damaged-") })
+        #expect(try Directory.open(harness.path("quarantine/q6i58")).names().contains { $0.hasPrefix("\(media[0].fileName).damaged-") })
     }
 
     /// An album that keeps a GIF as its MP4 gets the MP4 again, not the GIF.

@@ -72,8 +72,11 @@ public struct Verification: Sendable {
     public func report(_ check: AlbumCheck, after action: String? = nil) {
         let prefix = action.map { "after \($0): " } ?? ""
         if check.problems.isEmpty {
-            let what = check.mediaOnly
+            var what = check.mediaOnly
                 ? "media only, no documents to check against yet" : TextFormat.count(check.files, "file", "files") + " verified"
+            if !check.leftovers.isEmpty {
+                what += "; \(TextFormat.count(check.leftovers.count, "leftover temporary file", "leftover temporary files")) (the next run removes \(check.leftovers.count == 1 ? "it" : "them"))"
+            }
             events.result(action == nil ? .verified : .repaired, check.id.rawValue, prefix + what)
         } else {
             events.result(.damaged, check.id.rawValue, prefix + check.problems.map(\.description).joined(separator: "; "))
@@ -88,15 +91,18 @@ public struct Verification: Sendable {
     public func repair(
         _ damaged: [AlbumCheck], services: ArchiveServices, request: ArchiveRequest, catalog: Catalog
     ) async throws -> (targets: [Target], outcome: AlbumScheduler.Outcome) {
-        let stamp = Int64(services.now().timeIntervalSince1970)
+        let stamp = Timestamp.compact(services.now())
         var work: [WorkItem] = []
         for check in damaged where check.problems.contains(where: \.isRepairable) {
             let damagedFiles = check.problems.compactMap(\.damagedFile)
             if !damagedFiles.isEmpty {
+                // Kept (it may be all that is left if Imgur removed the original), outside the album
+                // folder: quarantine/<ID>/<file>.damaged-<time> (docs/archive-format.md).
                 let folder = try layout.albumFolder(check.id)
+                let quarantine = try layout.quarantine(check.id)
                 for name in damagedFiles {
-                    let aside = try folder.moveAside(name, into: folder, as: "\(name).damaged-\(stamp)")
-                    events.note("\(check.id): moved the damaged \(name) aside to \(aside)")
+                    let aside = try folder.moveAside(name, into: quarantine, as: "\(name).damaged-\(stamp)")
+                    events.note("\(check.id): moved the damaged \(name) aside to \(StorageLayout.quarantineName)/\(check.id)/\(aside)")
                 }
             }
             work.append(.refetch(check.id, kind: check.kind, animated: check.animated))

@@ -16,6 +16,8 @@ struct ArchiveCommand {
         let api = try session.apiConfiguration(try session.credentials())
         let lock = try await session.lock()
         defer { withExtendedLifetime(lock) {} }
+        // Under the lock, what a killed run left at the top (a catalog rewrite, a viewer page) is litter.
+        session.layout.directory.removeLeftovers()
         let catalog = try session.openCatalog()
         let services = session.archiveServices(api)
         let request = options.request(jobs: session.global.jobs)
