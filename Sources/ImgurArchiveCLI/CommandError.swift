@@ -7,8 +7,6 @@ import ImgurAPI
 public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Bad options or arguments (exit 64).
     case usage(String)
-    /// No client id anywhere we looked (exit 78).
-    case missingCredentials(searched: [String])
     /// A credentials file exists but cannot be used (exit 78).
     case invalidCredentials(path: String, reason: String)
     /// Another setting is wrong, such as `IMGUR_API_BASE` (exit 78).
@@ -18,13 +16,6 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .usage(let message):
             return message
-        case .missingCredentials(let searched):
-            return """
-                no Imgur client id found (looked in IMGUR_CLIENT_ID, \(searched.joined(separator: ", "))). \
-                Register an application at https://api.imgur.com/oauth2/addclient ("anonymous usage without \
-                user authorization"), then put its client id in api_secrets.json in the storage directory \
-                (copy api_secrets.TEMPLATE.json) or set IMGUR_CLIENT_ID
-                """
         case .invalidCredentials(let path, let reason):
             return "cannot use credentials file \(path): \(reason)"
         case .configuration(let message):

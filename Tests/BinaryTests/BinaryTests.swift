@@ -59,12 +59,34 @@ import Testing
         withExtendedLifetime(held) {}
     }
 
-    @Test func missingCredentialsExitWith78() async throws {
+    @Test func aConfiguredClientIDImgurRefusesExitsWith78() async throws {
         let harness = try ArchiveFixture()
-        let result = try await BinaryRunner.run(
-            ["q6i58"], environment: ["HOME": harness.directory], directory: harness.directory)
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: FakeMedia.sampleAlbum()))
+        var environment = harness.baseEnvironment
+        environment["IMGUR_CLIENT_ID"] = "not-a-real-one"
+        let result = try await BinaryRunner.run(["q6i58"], environment: environment, directory: harness.directory)
+        #expect(result.status == 78, "\(result.err)")
+        #expect(result.err.contains("Imgur refused the client id (HTTP 403: Invalid client_id)"))
+    }
+
+    @Test func anUnreadableCredentialsFileExitsWith78() async throws {
+        let harness = try ArchiveFixture()
+        try harness.write("{not json", to: "api_secrets.json")
+        var environment = harness.baseEnvironment
+        environment["IMGUR_CLIENT_ID"] = nil
+        let result = try await BinaryRunner.run(["q6i58"], environment: environment, directory: harness.directory)
         #expect(result.status == 78)
-        #expect(result.err.hasPrefix("error: no Imgur client id found"))
+        #expect(result.err.contains("cannot use credentials file \(harness.path("api_secrets.json"))"))
+    }
+
+    @Test func withoutAClientIDTheBinaryArchivesWithThePublicOne() async throws {
+        let harness = try ArchiveFixture()
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: FakeMedia.sampleAlbum()))
+        var environment = harness.baseEnvironment
+        environment["IMGUR_CLIENT_ID"] = nil
+        let result = try await BinaryRunner.run(["q6i58"], environment: environment, directory: harness.directory)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.err.contains("using the public client id of imgur.com's own pages"))
     }
 
     @Test func aRunWaitsForAnotherRunWithWait() async throws {

@@ -195,8 +195,11 @@ import Testing
         case .found(let clientID, let source):
             let credentials = try result.get()
             #expect(credentials == Credentials(clientID: clientID, source: folder.resolve(source), warnings: []))
-        case .missing(let searched):
-            #expect(throws: CommandError.missingCredentials(searched: searched.map(folder.resolve))) { try result.get() }
+        case .missing:
+            // Nothing configured anywhere: the public client id, said to be so.
+            let credentials = try result.get()
+            #expect(credentials.clientID == Credentials.publicClientID)
+            #expect(credentials.isPublicFallback)
         case .invalid(let path, let reason):
             #expect(throws: CommandError.invalidCredentials(path: folder.resolve(path), reason: reason)) {
                 try result.get()
@@ -243,14 +246,15 @@ import Testing
         #expect(!credentials.warnings.joined().contains("storeID"))
     }
 
-    @Test func theMissingCredentialsMessageSaysWhereToRegister() {
-        let error = CommandError.missingCredentials(searched: ["/s/api_secrets.json", "/h/.config/imgur-archive/api_secrets.json"])
-        #expect(error.description.contains("https://api.imgur.com/oauth2/addclient"))
-        #expect(
-            error.description.hasPrefix(
-                "no Imgur client id found (looked in IMGUR_CLIENT_ID, /s/api_secrets.json, /h/.config/imgur-archive/api_secrets.json)"
-            ))
-        #expect(error.description.contains("IMGUR_CLIENT_ID"))
+    @Test func aConfiguredClientIDAlwaysWinsOverThePublicOne() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(atPath: "\(folder.path)/store", withIntermediateDirectories: true)
+        let configured = try Credentials.find(environment: ["IMGUR_CLIENT_ID": "mine"], storage: try folder.storage)
+        #expect(configured.clientID == "mine")
+        #expect(!configured.isPublicFallback)
+        let fallback = try Credentials.find(environment: ["HOME": folder.path], storage: try folder.storage)
+        #expect(fallback.clientID == "546c25a59c58ad7")
     }
 
     @Test func userConfigPath() {

@@ -198,15 +198,23 @@ import Testing
         #expect(!result.err.contains("wrong"), "the secret is never printed")
     }
 
-    @Test func missingCredentialsExplainWhereToPutThem() async throws {
+    /// Since 2025 no client id can be had: without one, the public one imgur.com's pages send is used,
+    /// said once on stderr (not under --quiet), with every rate-limit rule kept.
+    @Test func withoutAClientIDThePublicOneIsUsedAndSaidOnce() async throws {
         let harness = try Harness()
         harness.environment["IMGUR_CLIENT_ID"] = nil
-        let result = await harness.run(["q6i58"])
-        #expect(result.status == .configuration)
-        #expect(result.err.contains("no Imgur client id found"))
-        #expect(result.err.contains("\(harness.directory)/api_secrets.json"))
-        #expect(result.err.contains("https://api.imgur.com/oauth2/addclient"))
-        #expect(harness.imgur.requestCount == 0)
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: Self.sampleMedia()))
+        harness.imgur.add(FakeAlbum(id: "AbCdE", media: Self.sampleMedia("B")))
+        let result = await harness.run(["q6i58", "AbCdE"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        #expect(result.err.components(separatedBy: "using the public client id").count == 2, "said once: \(result.err)")
+        #expect(harness.imgur.requests("/3/").allSatisfy { $0.header("Authorization") == "Client-ID 546c25a59c58ad7" })
+        let quiet = try Harness()
+        quiet.environment["IMGUR_CLIENT_ID"] = nil
+        quiet.imgur.add(FakeAlbum(id: "q6i58", media: Self.sampleMedia()))
+        let silent = await quiet.run(["--quiet", "q6i58"])
+        #expect(silent.status == .success)
+        #expect(silent.err.isEmpty && silent.out.isEmpty)
     }
 
     @Test func credentialsFromTheStorageDirectoryFileAreUsed() async throws {

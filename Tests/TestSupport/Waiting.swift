@@ -8,7 +8,7 @@ public func seconds(since start: ContinuousClock.Instant) -> Double {
 
 /// Polls `condition` every 5 ms until it holds or `timeout` passes. The limit is generous: it
 /// costs nothing when the condition holds, and a loaded machine is slow.
-public func waitUntil(timeout: TimeInterval = 30, _ condition: () -> Bool) async -> Bool {
+public func waitUntil(timeout: TimeInterval = 120, _ condition: () -> Bool) async -> Bool {
     let start = ContinuousClock.now
     while seconds(since: start) < timeout {
         if condition() { return true }

@@ -78,7 +78,7 @@ import TestSupport
         let elapsed = seconds(since: start)
         #expect(error?.code == .timedOut)
         // A bound that proves "times out, does not hang"; a loaded machine stretches the 1 s.
-        #expect(elapsed < 30, "timed out after \(elapsed) s")
+        #expect(elapsed < 120, "timed out after \(elapsed) s")
         // The stalled connection thread notices the client going away and ends on its own.
         #expect(await waitUntil { server.openConnectionCount == 0 })
     }

@@ -17,10 +17,24 @@ public struct Credentials: Sendable, Equatable {
     public let source: String
     /// Problems worth a warning (a file others can read).
     public let warnings: [String]
+    /// No client id is configured anywhere: this is the one imgur.com's own pages send, which
+    /// every peer archiver uses since Imgur stopped registering applications in 2025
+    /// (docs/imgur-api.md §11).
+    public var isPublicFallback = false
+
+    /// The web front-end's client id (gallery-dl, yt-dlp, RipMe, bdfr and ArchiveTeam send it).
+    public static let publicClientID = "546c25a59c58ad7"
+
+    public init(clientID: String, source: String, warnings: [String]) {
+        self.clientID = clientID
+        self.source = source
+        self.warnings = warnings
+    }
 
     /// Looks in `IMGUR_CLIENT_ID`, then `<storage>/api_secrets.json`, then
-    /// `$XDG_CONFIG_HOME/imgur-archive/api_secrets.json` (default `~/.config/…`).
-    /// - Throws: `ArchiveError.missingCredentials` or `.invalidCredentials` (exit 78).
+    /// `$XDG_CONFIG_HOME/imgur-archive/api_secrets.json` (default `~/.config/…`); without any,
+    /// the public client id. A configured id always wins.
+    /// - Throws: `CommandError.invalidCredentials` for a file that cannot be used (exit 78).
     public static func find(environment: [String: String], storage: StorageLayout) throws(CommandError) -> Credentials {
         if let fromEnvironment = environment["IMGUR_CLIENT_ID"]?.trimmingCharacters(in: .whitespacesAndNewlines),
             !fromEnvironment.isEmpty
@@ -31,7 +45,10 @@ public struct Credentials: Sendable, Equatable {
         for path in candidates where FileSystem.exists(path) {
             return try read(path)
         }
-        throw .missingCredentials(searched: candidates)
+        var fallback = Credentials(
+            clientID: publicClientID, source: "the public client id of imgur.com's own pages", warnings: [])
+        fallback.isPublicFallback = true
+        return fallback
     }
 
     static func userConfigPath(_ environment: [String: String]) -> String? {

@@ -42,10 +42,16 @@ struct Session {
         }
     }
 
-    /// The client id and where it came from (warning when its file is readable by others).
+    /// The client id and where it came from (warning when its file is readable by others; a note,
+    /// once, when none is configured and the public one is used).
     func credentials() throws -> Credentials {
         let credentials = try Credentials.find(environment: context.environment, storage: layout)
         for warning in credentials.warnings { reporter.warning(warning) }
+        if credentials.isPublicFallback {
+            reporter.note(
+                "note: no client id configured; using the public client id of imgur.com's own pages, as gallery-dl "
+                    + "and yt-dlp do (set IMGUR_CLIENT_ID or api_secrets.json to use your own)")
+        }
         return credentials
     }
 
