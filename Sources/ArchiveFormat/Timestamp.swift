@@ -8,7 +8,7 @@ import Musl
 import Darwin
 #endif
 
-/// UTC timestamps as the archive files write them: `2017-07-17T09:00:00Z`.
+/// UTC timestamps as the archive files write them, and as messages give times: `2017-07-17T09:00:00Z`.
 public enum Timestamp {
     public static func iso8601(_ date: Date) -> String {
         iso8601(unix: Int64(date.timeIntervalSince1970.rounded(.down)))
@@ -26,14 +26,6 @@ public enum Timestamp {
     /// `20261202T103000Z`: ISO 8601 in its basic form, for file names (no colons).
     public static func compact(_ date: Date) -> String {
         iso8601(date).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
-    }
-
-    /// Local time of day for messages ("resets at 14:05").
-    public static func clock(_ date: Date) -> String {
-        var time = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        localtime_r(&time, &parts)
-        return String(format: "%02d:%02d", Int(parts.tm_hour), Int(parts.tm_min))
     }
 
     /// The unix time of `2017-07-17T09:00:00Z` (also with fractional seconds or a `+00:00` zone),

@@ -23,8 +23,9 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 429: a rate limit was hit. `retryAfter` in seconds when the server said, `resetAt` from
     /// `X-RateLimit-UserReset`.
     case rateLimited(message: String?, retryAfter: TimeInterval?, resetAt: Date?)
-    /// 403 "Imgur is temporarily over capacity" (IP-level throttling).
-    case overCapacity(message: String?, retryAfter: TimeInterval?)
+    /// "Imgur is temporarily over capacity" (IP-level throttling): a 403 with the v3 envelope, or
+    /// an HTML page (seen with 200).
+    case overCapacity(status: Int, message: String?, retryAfter: TimeInterval?)
     /// 5xx.
     case serverError(status: Int, message: String?, retryAfter: TimeInterval?)
     /// Any other unexpected status.
@@ -54,7 +55,7 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
         case .rateLimited(_, let retryAfter, let resetAt):
             // Imgur's 429s carry no Retry-After in any capture: the reset time is the next best hint.
             return retryAfter ?? resetAt.map { max(0, $0.timeIntervalSinceNow) }
-        case .overCapacity(_, let retryAfter), .serverError(_, _, let retryAfter):
+        case .overCapacity(_, _, let retryAfter), .serverError(_, _, let retryAfter):
             return retryAfter
         default:
             return nil
@@ -78,8 +79,8 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
             if let retryAfter { text += ", retry after \(HTTPError.seconds(retryAfter))" }
             if let resetAt { text += ", limit resets at \(Self.timestamp(resetAt))" }
             return text
-        case .overCapacity(let message, _):
-            return "Imgur is over capacity (HTTP 403\(Self.quoted(message)))"
+        case .overCapacity(let status, let message, _):
+            return "Imgur is over capacity (HTTP \(status)\(Self.quoted(message)))"
         case .serverError(let status, let message, _):
             return "Imgur server error (HTTP \(status)\(Self.quoted(message)))"
         case .unexpectedStatus(let status, let message):
@@ -107,7 +108,9 @@ extension ImgurAPIError: RetryableError {
     /// §12 (no capture shows an image stored behind one), not a documented guarantee.
     public var provesRequestNotProcessed: Bool {
         switch self {
-        case .rateLimited, .overCapacity: true
+        case .rateLimited: true
+        // An HTML page with another status may come from anywhere along the way: not proof.
+        case .overCapacity(let status, _, _): status == 403
         default: false
         }
     }

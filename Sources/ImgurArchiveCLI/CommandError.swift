@@ -11,6 +11,8 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCredentials(path: String, reason: String)
     /// Another setting is wrong, such as `IMGUR_API_BASE` (exit 78).
     case configuration(String)
+    /// A command that reads an archive was pointed at a directory that is not one (exit 78).
+    case notAnArchive(path: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,9 @@ public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot use credentials file \(path): \(reason)"
         case .configuration(let message):
             return message
+        case .notAnArchive(let path):
+            return "\(path) is not an imgur-archive storage directory (it has no \(StorageLayout.catalogName)); "
+                + "give the right one with --dir"
         }
     }
 }

@@ -7,10 +7,15 @@ public enum ImgurArchiveTool {
     public static func run(_ arguments: [String], context: RunContext) async -> ExitCode {
         let invocation: Invocation
         do {
-            invocation = try CommandLineParser.parse(arguments)
+            let defaults = try ConfigFile.words(arguments: arguments, environment: context.environment)
+            invocation = try CommandLineParser.parse(arguments, defaults: defaults)
         } catch {
-            context.console.err("Error: \(TextFormat.terminalSafe("\(error)"))\n\(Usage.line)\n  See 'imgur-archive --help'.\n")
-            return .usage
+            if case .usage(let message) = error {
+                context.console.err(usageError(message, arguments: arguments))
+            } else {
+                context.console.err("error: \(TextFormat.terminalSafe("\(error)"))\n")
+            }
+            return ExitStatus.of(error)
         }
         let global = invocation.global
         switch invocation.command {
@@ -40,16 +45,24 @@ public enum ImgurArchiveTool {
                 return .success
             }
         } catch {
-            return report(error, reporter: reporter, console: context.console)
+            return report(error, reporter: reporter, console: context.console, arguments: arguments)
         }
+    }
+
+    /// `error: <message>` and the hint to the help of the command the arguments name: every error
+    /// starts the same way, usage errors with where to read more.
+    static func usageError(_ message: String, arguments: [String]) -> String {
+        let command = arguments.prefix { $0 != "--" }.first { CommandName(rawValue: $0).map { $0 != .archive } ?? false }
+        let help = command.map { "imgur-archive \($0) --help" } ?? "imgur-archive --help"
+        return "error: \(TextFormat.terminalSafe(message))\nSee '\(help)'.\n"
     }
 
     /// Prints an error that stopped a command the way its kind is printed (usage errors with the
     /// usage line) and returns its exit status.
-    static func report(_ error: any Error, reporter: Reporter, console: Console) -> ExitCode {
+    static func report(_ error: any Error, reporter: Reporter, console: Console, arguments: [String]) -> ExitCode {
         reporter.clearStatus()
         if case CommandError.usage(let message) = error {
-            console.err("Error: \(TextFormat.terminalSafe(message))\n\(Usage.line)\n")
+            console.err(usageError(message, arguments: arguments))
         } else if error is CancellationError {
             reporter.error("stopped by a signal")
         } else {

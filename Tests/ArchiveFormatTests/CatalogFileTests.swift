@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ArchiveFormat
@@ -439,32 +440,36 @@ import Testing
 
     /// The file cut at every length between the last complete entry and the end of the append.
     @Test(arguments: tornBases)
-    func repairsEveryTruncationOfTheLastAppend(baseIDs: [String]) throws {
-        let folder = try Folder()
-        defer { folder.remove() }
-        let fixture = AppendFixture(
-            base: baseIDs.map { Self.entry($0, title: "t \($0)") }, new: Self.entry("NeWoNe", title: "new \"one\""))
-        #expect(Array(fixture.full[..<fixture.start]) == Array(fixture.good[..<fixture.start]))
-        for length in fixture.start...fixture.full.count {
-            try Self.expectRepaired(Array(fixture.full[..<length]), fixture, in: folder, "cut at \(length)")
+    func repairsEveryTruncationOfTheLastAppend(baseIDs: [String]) async throws {
+        try await onItsOwnThread { () throws in
+            let folder = try Folder()
+            defer { folder.remove() }
+            let fixture = AppendFixture(
+                base: baseIDs.map { Self.entry($0, title: "t \($0)") }, new: Self.entry("NeWoNe", title: "new \"one\""))
+            #expect(Array(fixture.full[..<fixture.start]) == Array(fixture.good[..<fixture.start]))
+            for length in fixture.start...fixture.full.count {
+                try Self.expectRepaired(Array(fixture.full[..<length]), fixture, in: folder, "cut at \(length)")
+            }
         }
     }
 
     /// A partial positioned write: the first k bytes of the append written over the old closing.
     @Test(arguments: tornBases)
-    func repairsEveryPartialWriteOverTheOldClosing(baseIDs: [String]) throws {
-        let folder = try Folder()
-        defer { folder.remove() }
-        let fixture = AppendFixture(
-            base: baseIDs.map { Self.entry($0, title: "t \($0)") }, new: Self.entry("NeWoNe", title: "new"))
-        let appended = fixture.appended
-        for written in 0...appended.count {
-            var damaged = fixture.good
-            for (offset, byte) in appended.prefix(written).enumerated() {
-                let position = fixture.start + offset
-                if position < damaged.count { damaged[position] = byte } else { damaged.append(byte) }
+    func repairsEveryPartialWriteOverTheOldClosing(baseIDs: [String]) async throws {
+        try await onItsOwnThread { () throws in
+            let folder = try Folder()
+            defer { folder.remove() }
+            let fixture = AppendFixture(
+                base: baseIDs.map { Self.entry($0, title: "t \($0)") }, new: Self.entry("NeWoNe", title: "new"))
+            let appended = fixture.appended
+            for written in 0...appended.count {
+                var damaged = fixture.good
+                for (offset, byte) in appended.prefix(written).enumerated() {
+                    let position = fixture.start + offset
+                    if position < damaged.count { damaged[position] = byte } else { damaged.append(byte) }
+                }
+                try Self.expectRepaired(damaged, fixture, in: folder, "\(written) bytes written")
             }
-            try Self.expectRepaired(damaged, fixture, in: folder, "\(written) bytes written")
         }
     }
 
@@ -768,36 +773,38 @@ import Testing
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    @Test func opensAHundredThousandEntriesAndAppendsAfterThem() throws {
-        let folder = try Folder()
-        defer { folder.remove() }
-        let count = 100_000
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count * 64)
-        bytes.append(contentsOf: "{\n".utf8)
-        for number in 0..<count {
-            let id = Self.scaleID(number)
-            if number > 0 { bytes.append(contentsOf: ",\n".utf8) }
-            bytes.append(contentsOf: "\"\(id)\": {\"id\":\"\(id)\",\"status\":\"complete\",\"media_count\":\(number % 50)}".utf8)
+    @Test func opensAHundredThousandEntriesAndAppendsAfterThem() async throws {
+        try await onItsOwnThread { () throws in
+            let folder = try Folder()
+            defer { folder.remove() }
+            let count = 100_000
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(count * 64)
+            bytes.append(contentsOf: "{\n".utf8)
+            for number in 0..<count {
+                let id = Self.scaleID(number)
+                if number > 0 { bytes.append(contentsOf: ",\n".utf8) }
+                bytes.append(contentsOf: "\"\(id)\": {\"id\":\"\(id)\",\"status\":\"complete\",\"media_count\":\(number % 50)}".utf8)
+            }
+            bytes.append(contentsOf: "\n}\n".utf8)
+            try folder.write(bytes)
+
+            let catalog = try Catalog.open(folder.catalog, now: Self.now)
+            #expect(catalog.ids.count == count)
+            #expect(catalog.entryCount == count)
+            #expect(catalog.duplicateCount == 0)
+            #expect(catalog.repairNote == nil)
+            #expect(catalog.contains(Self.id(Self.scaleID(0))))
+            #expect(catalog.contains(Self.id(Self.scaleID(count - 1))))
+            #expect(folder.bytes() == bytes)
+
+            let extra = Self.entry("zzzzzzz", title: "one more")
+            try catalog.append(extra)
+            #expect(catalog.ids.count == count + 1)
+            let after = try #require(folder.bytes())
+            let expected = Array(bytes.dropLast(3)) + Array((",\n" + Self.line(extra) + "\n}\n").utf8)
+            #expect(after.count == expected.count)
+            #expect(after == expected)
         }
-        bytes.append(contentsOf: "\n}\n".utf8)
-        try folder.write(bytes)
-
-        let catalog = try Catalog.open(folder.catalog, now: Self.now)
-        #expect(catalog.ids.count == count)
-        #expect(catalog.entryCount == count)
-        #expect(catalog.duplicateCount == 0)
-        #expect(catalog.repairNote == nil)
-        #expect(catalog.contains(Self.id(Self.scaleID(0))))
-        #expect(catalog.contains(Self.id(Self.scaleID(count - 1))))
-        #expect(folder.bytes() == bytes)
-
-        let extra = Self.entry("zzzzzzz", title: "one more")
-        try catalog.append(extra)
-        #expect(catalog.ids.count == count + 1)
-        let after = try #require(folder.bytes())
-        let expected = Array(bytes.dropLast(3)) + Array((",\n" + Self.line(extra) + "\n}\n").utf8)
-        #expect(after.count == expected.count)
-        #expect(after == expected)
     }
 }

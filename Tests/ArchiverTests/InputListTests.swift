@@ -60,7 +60,7 @@ import Testing
         let list = try Self.read(lines.joined(separator: "\n") + "\n")
         #expect(
             list.entries == [
-                InputEntry(reference: .album(Self.id("AbCdE")), origin: "links.txt line 1"),
+                InputEntry(reference: .albumOrImage(Self.id("AbCdE")), origin: "links.txt line 1"),
                 InputEntry(reference: .album(Self.id("q6i58")), origin: "links.txt line 4"),
                 InputEntry(reference: .image(Self.id("AbCdE")), origin: "links.txt line 9"),
                 InputEntry(reference: .user("SomeOne"), origin: "links.txt line 13"),
@@ -97,14 +97,13 @@ import Testing
         Text(name: "BOM and CRLF", text: "\u{FEFF}AbCdE\r\nq6i58\r\n"),
         Text(name: "BOM, no final newline", text: "\u{FEFF}AbCdE\nq6i58"),
         Text(name: "indented", text: "  AbCdE  \n\t\tq6i58\t\n"),
-        Text(name: "URLs", text: "https://imgur.com/a/AbCdE\nhttp://imgur.com/a/q6i58\n"),
         Text(name: "comments", text: "AbCdE # first\nq6i58#second\n# https://imgur.com/a/ZZZZZ\n"),
     ]
 
     @Test(arguments: equivalentFiles)
     func readsEquivalentFilesTheSameWay(file: Text) throws {
         let list = try Self.read(file.text)
-        #expect(list.entries.map(\.reference) == [.album(Self.id("AbCdE")), .album(Self.id("q6i58"))])
+        #expect(list.entries.map(\.reference) == [.albumOrImage(Self.id("AbCdE")), .albumOrImage(Self.id("q6i58"))])
         #expect(list.invalid.isEmpty)
         #expect(list.duplicates == 0)
     }
@@ -113,8 +112,8 @@ import Testing
         let list = try Self.read("\n\n# one\n   \n\r\nAbCdE\n#\n q6i58")
         #expect(
             list.entries == [
-                InputEntry(reference: .album(Self.id("AbCdE")), origin: "links.txt line 6"),
-                InputEntry(reference: .album(Self.id("q6i58")), origin: "links.txt line 8"),
+                InputEntry(reference: .albumOrImage(Self.id("AbCdE")), origin: "links.txt line 6"),
+                InputEntry(reference: .albumOrImage(Self.id("q6i58")), origin: "links.txt line 8"),
             ])
     }
 
@@ -135,7 +134,7 @@ import Testing
             imgur.com/r/pics/AbCdE
             https://m.imgur.com/a/AbCdE/
             """)
-        #expect(list.entries == [InputEntry(reference: .album(Self.id("AbCdE")), origin: "links.txt line 1")])
+        #expect(list.entries == [InputEntry(reference: .albumOrImage(Self.id("AbCdE")), origin: "links.txt line 1")])
         #expect(list.duplicates == 6)
         #expect(list.invalid.isEmpty)
     }
@@ -148,19 +147,19 @@ import Testing
 
     @Test func idsDifferingOnlyInCaseAreDifferentAlbums() throws {
         let list = try Self.read("AbCdE\nabcde\nABCDE\n")
-        #expect(list.entries.map(\.reference) == [.album(Self.id("AbCdE")), .album(Self.id("abcde")), .album(Self.id("ABCDE"))])
+        #expect(list.entries.map(\.reference) == [.albumOrImage(Self.id("AbCdE")), .albumOrImage(Self.id("abcde")), .albumOrImage(Self.id("ABCDE"))])
         #expect(list.duplicates == 0)
     }
 
     @Test func theOriginNamesTheFileItCameFrom() throws {
         let list = try Self.read("AbCdE\nbad id\n", name: "my-albums.txt")
-        #expect(list.entries == [InputEntry(reference: .album(Self.id("AbCdE")), origin: "my-albums.txt line 1")])
+        #expect(list.entries == [InputEntry(reference: .albumOrImage(Self.id("AbCdE")), origin: "my-albums.txt line 1")])
         #expect(list.invalid == [InvalidInput(origin: "my-albums.txt line 2", error: .invalidID("bad id"))])
     }
 
     @Test func aBOMIsOnlySkippedOnTheFirstLine() throws {
         let list = try Self.read("AbCdE\n\u{FEFF}q6i58\n")
-        #expect(list.entries.map(\.reference) == [.album(Self.id("AbCdE"))])
+        #expect(list.entries.map(\.reference) == [.albumOrImage(Self.id("AbCdE"))])
         #expect(list.invalid == [InvalidInput(origin: "links.txt line 2", error: .invalidID("\u{FEFF}q6i58"))])
     }
 
@@ -170,7 +169,7 @@ import Testing
         let list = try Self.read(text)
         #expect(list.entries.count == 15_000)
         #expect(list.duplicates == 5_000)
-        #expect(list.entries.last == InputEntry(reference: .album(Self.id("Id14999")), origin: "links.txt line 15000"))
+        #expect(list.entries.last == InputEntry(reference: .albumOrImage(Self.id("Id14999")), origin: "links.txt line 15000"))
     }
 
     @Test func aMissingFileIsAReadError() throws {
@@ -197,7 +196,7 @@ import Testing
         #expect(
             list.entries == [
                 InputEntry(reference: .album(Self.id("AbCdE")), origin: "argument 1"),
-                InputEntry(reference: .album(Self.id("q6i58")), origin: "argument 2"),
+                InputEntry(reference: .albumOrImage(Self.id("q6i58")), origin: "argument 2"),
                 InputEntry(reference: .image(Self.id("XyZ12")), origin: "argument 4"),
                 InputEntry(reference: .user("name"), origin: "argument 8"),
             ])

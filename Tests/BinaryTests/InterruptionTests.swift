@@ -42,16 +42,15 @@ import Testing
         ]
     }
 
-    /// Waits until the partial file of the big download has some bytes.
-    static func waitForPartialDownload(_ harness: ArchiveFixture) async throws {
+    /// Waits until the partial file of the big download has some bytes, then runs `strike` at once
+    /// (on the watching thread: the stall is a window of the binary's 30 s idle timeout, which a
+    /// busy test process must not let pass before it strikes).
+    static func waitForPartialDownload(_ harness: ArchiveFixture, then strike: @escaping @Sendable () -> Void = {}) async throws {
         let partial = harness.path("q6i58/.BigFile.jpg.part")
-        for _ in 0..<1200 {
-            if let size = try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int, size >= 1_048_576 {
-                return
-            }
-            try await Task.sleep(nanoseconds: 25_000_000)
-        }
-        Issue.record("the download never started")
+        let started = await whenTrue({
+            ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) >= 1_048_576
+        }, then: strike)
+        if !started { Issue.record("the download never started") }
     }
 
     /// What an uninterrupted run writes for the same input, in another directory.
@@ -76,8 +75,8 @@ import Testing
     @Test func aRunKilledMidDownloadIsFinishedByTheNextRunByteForByte() async throws {
         let (harness, _) = try Self.slowAlbum()
         let running = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
-        try await Self.waitForPartialDownload(harness)
-        kill(running.pid, SIGKILL)
+        let pid = running.pid
+        try await Self.waitForPartialDownload(harness) { kill(pid, SIGKILL) }
         let killed = await running.finish()
         #expect(killed.status == SIGKILL, "\(killed.out)\(killed.err)")
         #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58/BigFile.jpg")), "no half file under a final name")
@@ -98,14 +97,22 @@ import Testing
     func aSignalStopsTheRunCleanly(signal: Int32, status: Int32) async throws {
         let (harness, _) = try Self.slowAlbum()
         let running = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
-        try await Self.waitForPartialDownload(harness)
-        kill(running.pid, signal)
+        let pid = running.pid
+        try await Self.waitForPartialDownload(harness) { kill(pid, signal) }
         let stopped = await running.finish()
         #expect(stopped.status == status, "\(stopped.out)\(stopped.err)")
         #expect(stopped.out.contains("archived         XyZ12ab"), "what was finished is reported: \(stopped.err)")
-        #expect(stopped.out.contains("1 interrupted"), "and the summary says what stopped: \(stopped.out)")
+        #expect(stopped.out.contains("stopped by a signal: 1 archived, 1 interrupted; "), "the summary says what stopped: \(stopped.out)")
+        #expect(stopped.out.hasSuffix("; run imgur-archive again to finish\n"))
         #expect(FileManager.default.fileExists(atPath: harness.path("q6i58/.BigFile.jpg.part")), "the partial file is kept")
         #expect(harness.json("scraping_logs.json")?.objectValue?.keys.sorted() == ["XyZ12ab"])
+
+        // verify calls the interrupted album what it is: incomplete, not damaged (exit 75).
+        let verify = try await BinaryRunner.run(["verify"], environment: Self.environment(harness), directory: harness.directory)
+        #expect(verify.status == 75, "\(verify.out)\(verify.err)")
+        #expect(verify.out.contains("incomplete       q6i58    an interrupted download ("), "\(verify.out)")
+        #expect(verify.out.contains("; run imgur-archive to finish it\n"))
+        #expect(!verify.out.contains("damaged"))
 
         let next = try await BinaryRunner.run([], environment: Self.environment(harness), directory: harness.directory)
         #expect(next.status == 0)
@@ -140,11 +147,19 @@ import Testing
         let (harness, _) = try InterruptionTests.slowAlbum()
         let first = try BinaryRunner.start([], environment: InterruptionTests.environment(harness), directory: harness.directory)
         defer { kill(first.pid, SIGKILL) }
-        try await InterruptionTests.waitForPartialDownload(harness)
-        unlink(harness.path(".imgur-archive.lock"))
-        let second = try await BinaryRunner.run(["q6i58"], environment: InterruptionTests.environment(harness), directory: harness.directory)
-        #expect(second.status == 75, "\(second.out)\(second.err)")
-        #expect(second.err.contains("is using \(harness.directory)"))
+        let lockFile = harness.path(".imgur-archive.lock")
+        // The second run starts inside the first one's stall, from the watching thread.
+        let second = Locked<BinaryRunner.Running?>(nil)
+        let environment = InterruptionTests.environment(harness)
+        let directory = harness.directory
+        try await InterruptionTests.waitForPartialDownload(harness) {
+            unlink(lockFile)
+            second.withLock { $0 = try? BinaryRunner.start(["q6i58"], environment: environment, directory: directory) }
+        }
+        let secondRun = try #require(second.current)
+        let result = await secondRun.finish()
+        #expect(result.status == 75, "\(result.out)\(result.err)")
+        #expect(result.err.contains("is using \(harness.directory)"))
         kill(first.pid, SIGKILL)
         _ = await first.finish()
         // Whatever the first run had done, the catalog is still one valid JSON object.

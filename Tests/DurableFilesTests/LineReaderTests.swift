@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import DurableFiles
@@ -122,56 +123,64 @@ import Testing
     // MARK: - The buffer boundary
 
     @Test(arguments: [1, 2])
-    func linesAcrossTheBufferBoundary(seed: UInt64) throws {
-        // About 2.5 MiB of lines up to 5,000 bytes: two straddle a 1 MiB boundary.
-        var bytes = Self.lines(totalAtLeast: 2 * Self.mebibyte + Self.mebibyte / 2, maxLength: 5_000, seed: seed)
-        if seed % 2 == 0 { bytes.append(contentsOf: "unterminated tail".utf8) }
-        let expected = Self.reference(bytes)
-        let seen = try Self.read(bytes)
-        #expect(seen.count == expected.count)
-        #expect(seen == expected)
-        #expect(expected.contains { $0.offset < Int64(Self.mebibyte) && $0.offset + Int64($0.bytes.count) > Int64(Self.mebibyte) })
-        #expect(seen.last?.terminated == (seed % 2 == 1))
+    func linesAcrossTheBufferBoundary(seed: UInt64) async throws {
+        try await onItsOwnThread { () throws in
+            // About 2.5 MiB of lines up to 5,000 bytes: two straddle a 1 MiB boundary.
+            var bytes = Self.lines(totalAtLeast: 2 * Self.mebibyte + Self.mebibyte / 2, maxLength: 5_000, seed: seed)
+            if seed % 2 == 0 { bytes.append(contentsOf: "unterminated tail".utf8) }
+            let expected = Self.reference(bytes)
+            let seen = try Self.read(bytes)
+            #expect(seen.count == expected.count)
+            #expect(seen == expected)
+            #expect(expected.contains { $0.offset < Int64(Self.mebibyte) && $0.offset + Int64($0.bytes.count) > Int64(Self.mebibyte) })
+            #expect(seen.last?.terminated == (seed % 2 == 1))
+        }
     }
 
     /// A newline exactly at the last byte of the buffer, or the first byte of the next fill.
     @Test(arguments: [-2, -1, 0, 1])
-    func aNewlineRightAtTheBufferEdge(shift: Int) throws {
-        let firstLength = Self.mebibyte - 1 + shift  // its newline at index mebibyte - 1 + shift
-        var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: firstLength)
-        bytes.append(0x0A)
-        bytes.append(contentsOf: "second\nthird".utf8)
-        let seen = try Self.read(bytes)
-        #expect(
-            seen == [
-                Seen(bytes: Data(repeating: UInt8(ascii: "x"), count: firstLength), offset: 0, terminated: true),
-                Seen(bytes: Data("second".utf8), offset: Int64(firstLength + 1), terminated: true),
-                Seen(bytes: Data("third".utf8), offset: Int64(firstLength + 8), terminated: false),
-            ])
+    func aNewlineRightAtTheBufferEdge(shift: Int) async throws {
+        try await onItsOwnThread { () throws in
+            let firstLength = Self.mebibyte - 1 + shift  // its newline at index mebibyte - 1 + shift
+            var bytes = [UInt8](repeating: UInt8(ascii: "x"), count: firstLength)
+            bytes.append(0x0A)
+            bytes.append(contentsOf: "second\nthird".utf8)
+            let seen = try Self.read(bytes)
+            #expect(
+                seen == [
+                    Seen(bytes: Data(repeating: UInt8(ascii: "x"), count: firstLength), offset: 0, terminated: true),
+                    Seen(bytes: Data("second".utf8), offset: Int64(firstLength + 1), terminated: true),
+                    Seen(bytes: Data("third".utf8), offset: Int64(firstLength + 8), terminated: false),
+                ])
+        }
     }
 
     @Test(arguments: [1_048_575, 1_048_576, 1_048_577])
-    func oneLineOfAboutTheBufferSize(length: Int) throws {
-        let body = [UInt8](repeating: UInt8(ascii: "y"), count: length)
-        #expect(try Self.read(body) == [Seen(bytes: Data(body), offset: 0, terminated: false)])
-        #expect(try Self.read(body + [0x0A]) == [Seen(bytes: Data(body), offset: 0, terminated: true)])
+    func oneLineOfAboutTheBufferSize(length: Int) async throws {
+        try await onItsOwnThread { () throws in
+            let body = [UInt8](repeating: UInt8(ascii: "y"), count: length)
+            #expect(try Self.read(body) == [Seen(bytes: Data(body), offset: 0, terminated: false)])
+            #expect(try Self.read(body + [0x0A]) == [Seen(bytes: Data(body), offset: 0, terminated: true)])
+        }
     }
 
-    @Test func aLineOfSeveralMegabytes() throws {
-        // 5 MiB and a bit, not all one byte value: the alphabet repeated.
-        let alphabet = Data("ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
-        var long = Data(capacity: 5 * Self.mebibyte + 12_345)
-        while long.count < 5 * Self.mebibyte + 12_345 { long.append(alphabet) }
-        var bytes = Data("before\n".utf8)
-        bytes += long
-        bytes += Data("\nafter\n".utf8)
-        bytes += long
-        let seen = try Self.read([UInt8](bytes))
-        #expect(seen.count == 4)
-        #expect(seen.first == Seen(bytes: Data("before".utf8), offset: 0, terminated: true))
-        #expect(seen.count > 1 && seen[1] == Seen(bytes: long, offset: 7, terminated: true))
-        #expect(seen.count > 2 && seen[2] == Seen(bytes: Data("after".utf8), offset: Int64(7 + long.count + 1), terminated: true))
-        #expect(seen.count > 3 && seen[3] == Seen(bytes: long, offset: Int64(7 + long.count + 7), terminated: false))
+    @Test func aLineOfSeveralMegabytes() async throws {
+        try await onItsOwnThread { () throws in
+            // 5 MiB and a bit, not all one byte value: the alphabet repeated.
+            let alphabet = Data("ABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+            var long = Data(capacity: 5 * Self.mebibyte + 12_345)
+            while long.count < 5 * Self.mebibyte + 12_345 { long.append(alphabet) }
+            var bytes = Data("before\n".utf8)
+            bytes += long
+            bytes += Data("\nafter\n".utf8)
+            bytes += long
+            let seen = try Self.read([UInt8](bytes))
+            #expect(seen.count == 4)
+            #expect(seen.first == Seen(bytes: Data("before".utf8), offset: 0, terminated: true))
+            #expect(seen.count > 1 && seen[1] == Seen(bytes: long, offset: 7, terminated: true))
+            #expect(seen.count > 2 && seen[2] == Seen(bytes: Data("after".utf8), offset: Int64(7 + long.count + 1), terminated: true))
+            #expect(seen.count > 3 && seen[3] == Seen(bytes: long, offset: Int64(7 + long.count + 7), terminated: false))
+        }
     }
 
     // MARK: - Early stop, errors
@@ -188,14 +197,16 @@ import Testing
         #expect(try Self.read(Array("only".utf8), stopAfter: 1) == [Seen(bytes: Data("only".utf8), offset: 0, terminated: false)])
     }
 
-    @Test func stopsInALaterFillOfTheBuffer() throws {
-        let bytes = Self.lines(totalAtLeast: 3 * Self.mebibyte, maxLength: 3_000, seed: 9)
-        let expected = Self.reference(bytes)
-        // The first line that starts after 2.5 MiB.
-        let stop = try #require(expected.firstIndex { $0.offset > Int64(5 * Self.mebibyte / 2) })
-        let seen = try Self.read(bytes, stopAfter: stop + 1)
-        #expect(seen.count == stop + 1)
-        #expect(seen == Array(expected.prefix(stop + 1)))
+    @Test func stopsInALaterFillOfTheBuffer() async throws {
+        try await onItsOwnThread { () throws in
+            let bytes = Self.lines(totalAtLeast: 3 * Self.mebibyte, maxLength: 3_000, seed: 9)
+            let expected = Self.reference(bytes)
+            // The first line that starts after 2.5 MiB.
+            let stop = try #require(expected.firstIndex { $0.offset > Int64(5 * Self.mebibyte / 2) })
+            let seen = try Self.read(bytes, stopAfter: stop + 1)
+            #expect(seen.count == stop + 1)
+            #expect(seen == Array(expected.prefix(stop + 1)))
+        }
     }
 
     @Test func anErrorFromTheBodyStopsTheReadAndIsRethrown() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 import CSHA256
@@ -284,14 +285,16 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
 
     @Test(.enabled(if: shaniSupported, "CPU lacks SHA-NI"),
           arguments: [1000, 4096, 65_536 + 13, 1 << 20, (1 << 20) + 7, 3_000_001])
-    func largeInputsPortableVsSHANI(_ length: Int) {
-        var rng = SplitMix64(seed: UInt64(length))
-        let bytes = randomBytes(length, &rng)
-        let portable = digest(bytes, using: .portable)
-        #expect(digest(bytes, using: .shani) == portable)
-        for _ in 0..<3 {
-            #expect(digest(bytes, chunks: randomSplit(length, &rng), using: .shani) == portable)
-            #expect(digest(bytes, chunks: randomSplit(length, &rng), using: .portable) == portable)
+    func largeInputsPortableVsSHANI(_ length: Int) async throws {
+        try await onItsOwnThread { () throws in
+            var rng = SplitMix64(seed: UInt64(length))
+            let bytes = randomBytes(length, &rng)
+            let portable = digest(bytes, using: .portable)
+            #expect(digest(bytes, using: .shani) == portable)
+            for _ in 0..<3 {
+                #expect(digest(bytes, chunks: randomSplit(length, &rng), using: .shani) == portable)
+                #expect(digest(bytes, chunks: randomSplit(length, &rng), using: .portable) == portable)
+            }
         }
     }
 
@@ -417,15 +420,17 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
         (0, 1 << 20), (1, 1 << 20), (64, 64), (1000, 7), (100_000, 1),
         ((3 << 20) + 5, 1 << 20), ((3 << 20) + 5, 4096), ((3 << 20) + 5, 0), (5_000_000, 1 << 22),
     ])
-    func fileMatchesInMemory(_ size: Int, _ bufferSize: Int) throws {
-        var rng = SplitMix64(seed: UInt64(size))
-        let bytes = randomBytes(size, &rng)
-        let expected = SHA256.hexDigest(of: Data(bytes))
-        let result = try withTempFile(bytes) { path in
-            try SHA256.hexDigest(ofFileAt: path, bufferSize: bufferSize)
+    func fileMatchesInMemory(_ size: Int, _ bufferSize: Int) async throws {
+        try await onItsOwnThread { () throws in
+            var rng = SplitMix64(seed: UInt64(size))
+            let bytes = randomBytes(size, &rng)
+            let expected = SHA256.hexDigest(of: Data(bytes))
+            let result = try withTempFile(bytes) { path in
+                try SHA256.hexDigest(ofFileAt: path, bufferSize: bufferSize)
+            }
+            #expect(result.hex == expected)
+            #expect(result.bytes == Int64(size))
         }
-        #expect(result.hex == expected)
-        #expect(result.bytes == Int64(size))
     }
 
     @Test func defaultBufferSize() throws {

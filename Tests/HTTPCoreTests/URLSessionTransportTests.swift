@@ -248,11 +248,9 @@ struct URLSessionTransportTests {
         defer { server.stop() }
         let transport = URLSessionTransport()
         let sink = RecordingSink(failAfterBytes: (1_000_000, SinkRefused(tag: "disk full")))
-        let start = ContinuousClock.now
         await #expect(throws: SinkRefused(tag: "disk full")) {
             _ = try await transport.stream(request(server, "/big.mp4"), into: sink)
         }
-        #expect(seconds(since: start) < 5)
         // Nothing more is delivered after the sink refused (a chunk already in flight at most).
         let seen = sink.byteCount
         try await Task.sleep(for: .milliseconds(100))
@@ -540,7 +538,7 @@ struct URLSessionTransportTests {
         let sink = RecordingSink()
         let request = request(server, "/long.mp4", idleTimeout: 5, deadline: 30)
         let task = Task { try await transport.stream(request, into: sink) }
-        #expect(await waitUntil(timeout: 5) { sink.byteCount > 0 })
+        #expect(await waitUntil { sink.byteCount > 0 })
         let start = ContinuousClock.now
         task.cancel()
         let result = await task.result

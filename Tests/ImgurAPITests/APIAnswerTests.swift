@@ -156,7 +156,7 @@ import Testing
         let message = "Imgur is temporarily over capacity. Please try again later."
         let body = #"{"data":{"error":"\#(message)"},"success":false,"status":403}"#
         let failure = try error(response(403, body))
-        #expect(failure == .overCapacity(message: message, retryAfter: nil))
+        #expect(failure == .overCapacity(status: 403, message: message, retryAfter: nil))
         #expect(failure.isTransient)
     }
 
@@ -164,7 +164,7 @@ import Testing
         let body = #"{"data":{"error":"Imgur is temporarily over capacity. Please try again later."},"success":false,"status":403}"#
         let failure = try error(response(403, body, headers: ["Retry-After": "600"]))
         #expect(failure == .overCapacity(
-            message: "Imgur is temporarily over capacity. Please try again later.", retryAfter: 600))
+            status: 403, message: "Imgur is temporarily over capacity. Please try again later.", retryAfter: 600))
         #expect(failure.retryAfter == 600)
     }
 

@@ -23,7 +23,7 @@ import Testing
         (.rateLimited(message: "Too Many Requests", retryAfter: 42, resetAt: Date(timeIntervalSince1970: 1_700_000_000)),
          true, "rate limited by Imgur (HTTP 429: Too Many Requests), retry after 42s, limit resets at 2023-11-14T22:13:20Z"),
         (.rateLimited(message: nil, retryAfter: 1.5, resetAt: nil), true, "rate limited by Imgur (HTTP 429), retry after 1.5s"),
-        (.overCapacity(message: "Imgur is temporarily over capacity. Please try again later.", retryAfter: nil), true,
+        (.overCapacity(status: 403, message: "Imgur is temporarily over capacity. Please try again later.", retryAfter: nil), true,
          "Imgur is over capacity (HTTP 403: Imgur is temporarily over capacity. Please try again later.)"),
         (.serverError(status: 503, message: "503 client read error", retryAfter: 5), true,
          "Imgur server error (HTTP 503: 503 client read error)"),
@@ -44,7 +44,7 @@ import Testing
 
     @Test func retryAfterIsWhatTheServerAsked() {
         #expect(ImgurAPIError.serverError(status: 500, message: nil, retryAfter: 9).retryAfter == 9)
-        #expect(ImgurAPIError.overCapacity(message: nil, retryAfter: 600).retryAfter == 600)
+        #expect(ImgurAPIError.overCapacity(status: 403, message: nil, retryAfter: 600).retryAfter == 600)
         #expect(ImgurAPIError.rateLimited(message: nil, retryAfter: 3, resetAt: Date.distantFuture).retryAfter == 3)
         #expect(ImgurAPIError.rateLimited(message: nil, retryAfter: nil, resetAt: nil).retryAfter == nil)
         #expect(ImgurAPIError.notFound(resource: "x", message: nil).retryAfter == nil)

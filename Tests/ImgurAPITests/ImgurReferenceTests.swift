@@ -17,6 +17,7 @@ import Testing
     private static func album(_ text: String) -> Outcome { .success(.album(id(text))) }
     private static func gallery(_ text: String) -> Outcome { .success(.gallery(id(text))) }
     private static func image(_ text: String) -> Outcome { .success(.image(id(text))) }
+    private static func bare(_ id: String) -> Outcome { .success(.albumOrImage(ImgurID(id)!)) }
     private static func user(_ name: String) -> Outcome { .success(.user(name)) }
     private static func failure(_ error: ImgurReference.ParseError) -> Outcome { .failure(error) }
 
@@ -31,11 +32,11 @@ import Testing
     // MARK: Bare ids
 
     static let bareIDs: [(String, Outcome)] = [
-        ("q6i58", album("q6i58")),
-        ("AbCdEfG", album("AbCdEfG")),
-        ("abc123", album("abc123")),  // six characters: inside the alphabet the type accepts
-        ("  q6i58  ", album("q6i58")),
-        ("\tq6i58\n", album("q6i58")),
+        ("q6i58", bare("q6i58")),
+        ("AbCdEfG", bare("AbCdEfG")),
+        ("abc123", bare("abc123")),  // six characters: inside the alphabet the type accepts
+        ("  q6i58  ", bare("q6i58")),
+        ("\tq6i58\n", bare("q6i58")),
         ("q6i5", failure(.invalidID("q6i5"))),
         ("AbCdEfGh", failure(.invalidID("AbCdEfGh"))),
         ("q6i5!", failure(.invalidID("q6i5!"))),
@@ -156,6 +157,11 @@ import Testing
         ("imgur.com/user/Some_One-2", user("Some_One-2")),
         ("https://imgur.com/user/someone/posts", user("someone")),
         ("https://imgur.com/user/someone?tab=favorites", user("someone")),
+        // Favorites (and other pages of an account) are refused, never taken for its posts.
+        ("https://imgur.com/user/someone/favorites", failure(.accountPage(user: "someone", page: "favorites"))),
+        ("imgur.com/user/someone/favorites/folder/123/cats",
+         failure(.accountPage(user: "someone", page: "favorites"))),
+        ("https://imgur.com/user/someone/comments", failure(.accountPage(user: "someone", page: "comments"))),
         ("https://imgur.com/USER/someone", user("someone")),
         ("https://imgur.com/user/" + String(repeating: "a", count: 63), user(String(repeating: "a", count: 63))),
         ("https://imgur.com/user/" + String(repeating: "a", count: 64),
@@ -223,7 +229,7 @@ import Testing
     @Test func parseAcceptsSubstrings() throws {
         let line = "q6i58\nAbCdEfG"
         let lines = line.split(separator: "\n")
-        #expect(try ImgurReference.parse(lines[1]) == .album(Self.id("AbCdEfG")))
+        #expect(try ImgurReference.parse(lines[1]) == .albumOrImage(Self.id("AbCdEfG")))
     }
 
     @Test func errorDescriptionsNameTheInput() {

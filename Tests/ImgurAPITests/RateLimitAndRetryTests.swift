@@ -379,7 +379,7 @@ struct FakeFailure: RetryableError, Equatable {
     @Test(arguments: [
         HTTPError.connectionFailed(url: "u", code: -1004, reason: "could not connect") as any Error & Sendable,
         ImgurAPIError.rateLimited(message: nil, retryAfter: 0, resetAt: nil),
-        ImgurAPIError.overCapacity(message: nil, retryAfter: 0),
+        ImgurAPIError.overCapacity(status: 403, message: nil, retryAfter: 0),
     ])
     func aRefusalBeforeProcessingIsRepeated(failure: any Error & Sendable) async throws {
         let calls = Locked(0)

@@ -292,6 +292,6 @@ import Testing
         let harness = try Harness()
         let result = await harness.run(["--metadata-only", "--media-only", "q6i58"])
         #expect(result.status == .usage)
-        #expect(result.err.hasPrefix("Error: '--metadata-only' and '--media-only' cannot be combined"))
+        #expect(result.err.hasPrefix("error: '--metadata-only' and '--media-only' cannot be combined"))
     }
 }

@@ -138,7 +138,7 @@ import Testing
         let harness = try Harness()
         let result = await harness.run(["q6i58", "../etc"])
         #expect(result.status == .usage)
-        #expect(result.err.hasPrefix("Error: not an Imgur id or URL: ../etc"))
+        #expect(result.err.hasPrefix("error: not an Imgur id or URL: ../etc"))
         #expect(harness.imgur.requestCount == 0)
         #expect(!FileManager.default.fileExists(atPath: harness.path("scraping_logs.json")))
     }
@@ -146,17 +146,20 @@ import Testing
     @Test func aMissingAlbumIsRecordedUnavailableAndNotAskedForAgain() async throws {
         let harness = try Harness()
         let first = await harness.run(["Gone123"])
-        #expect(first.status == .success, "the archive holds everything Imgur still has")
-        #expect(first.out.contains("unavailable      Gone123  album Gone123 not found on Imgur (HTTP 404)"))
+        #expect(first.status == .failure, "the run that finds it gone says so in its status")
+        #expect(first.out.contains("unavailable      Gone123  album or image Gone123 not found on Imgur (HTTP 404)"))
         let entry = try #require(harness.json("scraping_logs.json")?["Gone123"])
         #expect(entry["status"] == "unavailable")
-        #expect(entry["reason"] == "album Gone123 not found on Imgur (HTTP 404)")
+        #expect(entry["reason"] == "album or image Gone123 not found on Imgur (HTTP 404)")
+        #expect(entry["not_found_as"] == "album or image")
         #expect(entry["checked_at"] == "2026-09-21T14:13:20Z")
         #expect(!FileManager.default.fileExists(atPath: harness.path("Gone123")))
 
         harness.imgur.server.resetLog()
         let second = await harness.run(["Gone123"])
         #expect(second.status == .success, "\(second.out)\(second.err)")
+        #expect(second.out.contains("unavailable      Gone123  (recorded 2026-09-21T14:13:20Z; --refresh to ask again)\n"))
+        #expect(!second.out.contains("already archived"))
         #expect(harness.imgur.requestCount == 0)
 
         // --refresh asks again; it is back now, and its entry is updated.
@@ -173,17 +176,32 @@ import Testing
             "/3/album/Html404",
             .html("<!DOCTYPE html><html><head><title>imgur: the simple 404 page</title></head></html>", status: 404))
         let result = await harness.run(["Html404"])
-        #expect(result.status == .success)
+        #expect(result.status == .failure)
         #expect(harness.json("scraping_logs.json")?["Html404"]?["status"] == "unavailable")
     }
 
     @Test func htmlWhereJSONWasExpectedFailsTheAlbumWithoutWritingAnything() async throws {
         let harness = try Harness()
         harness.imgur.add(FakeAlbum(id: "q6i58", media: Self.sampleMedia()))
-        harness.imgur.inject("/3/album/q6i58", .html("<html><head><title>Over capacity</title></head></html>", status: 200))
+        harness.imgur.inject("/3/album/q6i58", .html("<html><head><title>Sign in</title></head></html>", status: 200))
         let result = await harness.run(["q6i58"])
         #expect(result.status == .failure)
-        #expect(result.out.contains("failed           q6i58    expected JSON from Imgur but got text/html; charset=utf-8 (HTTP 200): Over capacity"))
+        #expect(result.out.contains("failed           q6i58    expected JSON from Imgur but got text/html; charset=utf-8 (HTTP 200): Sign in"))
+        #expect(harness.json("scraping_logs.json") == [:])
+        #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58")))
+    }
+
+    /// Imgur's "over capacity" page, even with 200, is Imgur overloaded: temporary (75), retried.
+    @Test func anOverCapacityPageIsTemporary() async throws {
+        let harness = try Harness()
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: Self.sampleMedia()))
+        let page = ServerResponse.html(
+            "<html><head><title>Imgur</title></head><body>Imgur is over capacity!</body></html>", status: 200)
+        for _ in 0..<20 { harness.imgur.inject("/3/album/q6i58", page) }
+        let result = await harness.run(["https://imgur.com/a/q6i58"])
+        #expect(result.status == .temporary, "\(result.out)\(result.err)")
+        #expect(result.out.contains("failed           q6i58    Imgur is over capacity (HTTP 200: Imgur)"))
+        #expect(harness.imgur.requests("/3/album/q6i58").count > 1, "retried")
         #expect(harness.json("scraping_logs.json") == [:])
         #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58")))
     }
@@ -348,7 +366,7 @@ import Testing
         harness.imgur.remove(album: "q6i58")
         let result = await harness.run(["--refresh", "q6i58"])
         #expect(result.status == .success, "\(result.out)\(result.err)")
-        #expect(result.out.contains("unavailable      q6i58    album q6i58 not found on Imgur"))
+        #expect(result.out.contains("unavailable      q6i58    album or image q6i58 not found on Imgur"))
         #expect(result.out.contains("the archived copy is kept"))
         #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
         #expect(harness.data("q6i58/metadata_q6i58.json") == metadata)

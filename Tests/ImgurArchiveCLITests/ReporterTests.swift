@@ -31,17 +31,62 @@ import Testing
     @Test func onATerminalAStatusLineShowsAlbumsFilesBytesRateAndETA() {
         let (reporter, captured, clock) = Self.make(live: true)
         reporter.expect(4)
+        reporter.expectFiles(2, bytes: 10_000_000)
+        reporter.bytesReceived(0)
         clock.now += 2
         reporter.bytesReceived(3_000_000)
         reporter.fileDone()
+        reporter.itemFinished()
         reporter.result(.archived, "q6i58", "1 file")
         clock.now += 2
         reporter.bytesReceived(1_000_000)
-        #expect(captured.err.contains("\r\u{1B}[K[1/4 albums] 1 files, 4.0 MB, 1.0 MB/s, ETA 12s"))
+        // 4 MB in the last 4 s: 1 MB/s, and 6 MB left at that speed.
+        #expect(captured.err.hasSuffix("\r\u{1B}[K[1/4 albums] 1/2 files, 4.0 MB of 10.0 MB, 1.0 MB/s, ETA 6.0s"))
         // The album line went to stdout, with the status line cleared before and drawn again after.
         #expect(captured.out == "archived         q6i58    1 file\n")
         reporter.summary("done")
         #expect(captured.err.hasSuffix("\r\u{1B}[K"), "the status line is cleared before the summary")
+    }
+
+    /// Albums count when they finish, not when their line's turn in input order comes.
+    @Test func albumsAreCountedWhenTheyFinishNotWhenPrinted() {
+        let (reporter, captured, clock) = Self.make(live: true)
+        reporter.expect(15)
+        for _ in 0..<14 { reporter.itemFinished() }
+        clock.now += 1
+        reporter.bytesReceived(1)
+        #expect(captured.err.hasSuffix("[14/15 albums] 0 files, 1 B, 1 B/s"), "\(captured.err)")
+        #expect(captured.out.isEmpty, "no album line yet: the first album is still going")
+    }
+
+    /// The speed is the last five seconds', not the run's average: an idle link shows 0 B/s.
+    @Test func theSpeedIsRecentAndTheETAComesFromTheBytesLeft() {
+        var line = ProgressLine()
+        line.itemsTotal = 1
+        line.filesTotal = 1
+        line.bytesTotal = 100_000_000
+        _ = line.text(at: 0, width: nil)
+        line.bytes = 50_000_000
+        #expect(line.text(at: 10, width: nil) == "[0/1 albums] 0/1 files, 50.0 MB of 100.0 MB, 5.0 MB/s, ETA 10s")
+        for second in 11...20 { _ = line.text(at: TimeInterval(second), width: nil) }
+        #expect(line.text(at: 21, width: nil) == "[0/1 albums] 0/1 files, 50.0 MB of 100.0 MB, 0 B/s")
+        line.bytes = 52_000_000
+        #expect(line.text(at: 22, width: nil).hasSuffix(", 400.0 kB/s, ETA 2m00s"))
+    }
+
+    @Test func theLineIsCutToTheTerminalWidth() throws {
+        let (capturing, captured) = Console.capturing()
+        var console = Console(out: capturing.out, err: capturing.err, liveStatus: true, color: false)
+        console.columns = { 40 }
+        let clock = Clock()
+        let reporter = Reporter(console: console, verbosity: .normal, tick: nil, clock: { clock.now })
+        reporter.expect(15)
+        reporter.expectFiles(300, bytes: 2_000_000_000)
+        clock.now += 1
+        reporter.bytesReceived(123_456_789)
+        let drawn = try #require(captured.err.components(separatedBy: "\u{1B}[K").last)
+        #expect(drawn == "[0/15 albums] 0/300 files, 123.5 MB of…")
+        #expect(drawn.count == 39, "one column is left free")
     }
 
     @Test func theStatusLineIsRedrawnAtMostFiveTimesASecond() {

@@ -45,7 +45,7 @@ import Testing
         #expect(result.status == .failure)
         #expect(result.out.contains("damaged          q6i58    \(media[0].fileName) does not match its SHA-256"))
         #expect(result.out.contains("ok               XyZ12ab"))
-        #expect(result.out.contains("verify: 2 intact, 1 with problems"))
+        #expect(result.out.contains("verify: 2 albums intact, 1 with problems"))
     }
 
     @Test func aDeletedFileAndAnExtraFileAreFound() async throws {
@@ -157,5 +157,86 @@ import Testing
         let harness = try Harness()
         let result = await harness.run(["verify", "../x"])
         #expect(result.status == .usage)
+    }
+
+    // MARK: Saying what is true outside the archive (issue 11, items 5, 6 and 8)
+
+    @Test func anIDThatWasNeverArchivedIsNotInTheArchiveAndRepairAddsNothing() async throws {
+        let (harness, _) = try await Self.archive()
+        let catalog = harness.data("scraping_logs.json")
+        harness.imgur.server.resetLog()
+        let result = await harness.run(["verify", "NoSuch1"])
+        #expect(result.status == .failure)
+        #expect(result.out == """
+            not archived     NoSuch1  not in the archive: neither in the catalog nor in a folder
+            verify: 0 albums intact, 1 not in the archive; 0 files, 0 B checked in \(Self.anyDuration(result.out))
+
+            """)
+        let repair = await harness.run(["verify", "--repair", "NoSuch1"])
+        #expect(repair.status == .failure)
+        #expect(harness.data("scraping_logs.json") == catalog, "--repair changes nothing it was not asked to mend")
+        #expect(harness.imgur.requestCount == 0)
+        #expect(!FileManager.default.fileExists(atPath: harness.path("NoSuch1")))
+    }
+
+    @Test func verifyTakesURLsLikeTheArchiver() async throws {
+        let (harness, _) = try await Self.archive()
+        let result = await harness.run(["verify", "https://imgur.com/a/some-title-q6i58", "https://i.imgur.com/ImgOne1.png"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        #expect(result.out.hasPrefix("ok               q6i58    3 files verified\nok               ImgOne1  1 file verified\n"))
+        let account = await harness.run(["verify", "https://imgur.com/user/someone"])
+        #expect(account.status == .usage)
+        #expect(account.err.hasPrefix("error: verify checks albums and images, not accounts: https://imgur.com/user/someone\n"))
+    }
+
+    @Test func aDirectoryThatIsNotAnArchiveIsRefused() async throws {
+        let harness = try Harness()
+        let result = await harness.run(["verify"])
+        #expect(result.status == .configuration)
+        #expect(result.err.hasPrefix("error: \(harness.directory) is not an imgur-archive storage directory"))
+        #expect(harness.files().isEmpty, "nothing written")
+    }
+
+    /// A run stopped before an album's documents leaves a folder with partial files: incomplete,
+    /// to be finished by the next run (75), never "damaged".
+    @Test func anInterruptedAlbumIsIncompleteNotDamaged() async throws {
+        let (harness, _) = try await Self.archive()
+        try FileManager.default.createDirectory(atPath: harness.path("BigFile"), withIntermediateDirectories: true)
+        try harness.write("half of a file", to: "BigFile/.BigFile.jpg.part")
+        try harness.write("{}", to: "BigFile/.BigFile.jpg.part.json")
+        try harness.write("a finished one", to: "BigFile/Small01.jpg")
+        let result = await harness.run(["verify"])
+        #expect(result.status == .temporary, "\(result.out)\(result.err)")
+        #expect(result.out.hasPrefix(
+            "incomplete       BigFile  an interrupted download (1 file so far); run imgur-archive to finish it\n"))
+        #expect(result.out.contains("verify: 3 albums intact, 1 incomplete (run imgur-archive to finish); "))
+    }
+
+    /// Lines come in the order of the ids, whatever order the checks finish in.
+    @Test func linesComeInAStableOrder() async throws {
+        let (harness, _) = try await Self.archive()
+        let lines = await harness.run(["verify", "-j", "3"]).out.split(separator: "\n").dropLast().map { $0.split(separator: " ")[1] }
+        #expect(lines == ["ImgOne1", "XyZ12ab", "q6i58"])
+    }
+
+    /// A snapshot or a read-only backup mount can be verified: reading takes no write.
+    @Test(.enabled(if: TinyFilesystem.available, "needs permission to mount a tmpfs"))
+    func aReadOnlyArchiveVerifies() async throws {
+        let harness = try Harness()
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: EndToEndTests.sampleMedia()))
+        let disk = try TinyFilesystem(bytes: 4 * 1_024 * 1_024)
+        defer { disk.unmount() }
+        #expect(await harness.run(["--dir", disk.path, "q6i58"]).status == .success)
+        try disk.remountReadOnly()
+        let result = await harness.run(["--dir", disk.path, "verify"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        #expect(result.out.contains("ok               q6i58    3 files verified"))
+        let repair = await harness.run(["--dir", disk.path, "verify", "--repair"])
+        #expect(repair.status == .success, "nothing to repair, so nothing to write: \(repair.err)")
+    }
+
+    /// The duration at the end of a summary line (it depends on the machine).
+    static func anyDuration(_ text: String) -> String {
+        String(text.split(separator: "\n").last?.split(separator: " ").last ?? "")
     }
 }

@@ -65,7 +65,8 @@ import Testing
         #expect(index.contains("<a href=\"q6i58/index.html\">"))
         #expect(index.contains("<a href=\"AbCdE/index.html\">"))
         #expect(index.contains("<h2>Wallpapers</h2>"))
-        #expect(index.contains("<time datetime=\"2017-07-14T02:40:00Z\">2017-07-14</time> · 3 items · q6i58"))
+        #expect(index.contains("<time datetime=\"2017-07-14T02:40:00Z\">2017-07-14</time> · 3 items · 9.0 kB · q6i58"))
+        #expect(index.contains("<p class=\"order\">In the order they were archived, the first at the top.</p>"))
         // Covers: the first stored media of each album, an image or a muted video.
         #expect(index.contains("<img class=\"cover\" src=\"q6i58/AAAAAAA.jpg\" alt=\"\" loading=\"lazy\""))
         #expect(index.contains("<video class=\"cover\" src=\"AbCdE/DDDDDDD.mp4\" muted preload=\"metadata\""))
@@ -205,10 +206,14 @@ import Testing
 
         let result = await harness.run(["html"])
         #expect(result.status == .failure)
-        #expect(result.err.contains("error: album q6i58 skipped: cannot read \(harness.path("q6i58/metadata_q6i58.json"))"))
-        #expect(result.err.contains("error: album AbCdE skipped: cannot read \(harness.path("AbCdE/descriptions_AbCdE.json")): not valid JSON"))
-        #expect(result.err.components(separatedBy: "\n").count == 3, "one line per problem")
-        #expect(result.out == "wrote index.html and 1 album page in \(harness.directory); 2 albums skipped (see above)\n")
+        // The detail and the summary that counts it on one stream, in catalog order.
+        #expect(result.err.isEmpty)
+        #expect(result.out == """
+            failed           q6i58    page not written: cannot read \(harness.path("q6i58/metadata_q6i58.json")): missing
+            failed           AbCdE    page not written: cannot read \(harness.path("AbCdE/descriptions_AbCdE.json")): not valid JSON
+            wrote index.html and 1 album page in \(harness.directory); 2 albums skipped (see above)
+
+            """)
         let index = try text(harness, "index.html")
         #expect(index.contains("ZZZZZZZ/index.html"))
         #expect(!index.contains("q6i58/index.html"))
@@ -229,8 +234,18 @@ import Testing
         #expect(!harness.files().contains { $0.contains(".tmp") })
     }
 
-    @Test func anEmptyStorageDirectoryGetsAnEmptyIndex() async throws {
+    @Test func aDirectoryThatIsNotAnArchiveIsRefused() async throws {
         let harness = try Harness()
+        let result = await harness.run(["html"])
+        #expect(result.status == .configuration)
+        #expect(result.err == "error: \(harness.directory) is not an imgur-archive storage directory (it has no "
+            + "scraping_logs.json); give the right one with --dir\n")
+        #expect(harness.files().isEmpty, "nothing written")
+    }
+
+    @Test func anArchiveWithNoAlbumsGetsAnEmptyIndex() async throws {
+        let harness = try Harness()
+        try harness.write("{\n}\n", to: "scraping_logs.json")
         let result = await harness.run(["html"])
         #expect(result.status == .success)
         #expect(result.out == "wrote index.html and 0 album pages in \(harness.directory)\n")
@@ -239,6 +254,7 @@ import Testing
 
     @Test func anotherRunHoldingTheLockStopsIt() async throws {
         let harness = try Harness()
+        try harness.write("{\n}\n", to: "scraping_logs.json")
         let lock = try RunLock.acquire(Directory.open(harness.directory), wait: false)
         let result = await harness.run(["html"])
         withExtendedLifetime(lock) {}

@@ -22,6 +22,11 @@ public struct TinyFilesystem {
         guard Self.mount(path, "remount,size=\(bytes)") == 0 else { throw CocoaError(.fileWriteNoPermission) }
     }
 
+    /// Makes the filesystem read-only (as a snapshot or a backup mount is).
+    public func remountReadOnly() throws {
+        guard Self.mount(path, "remount,ro") == 0 else { throw CocoaError(.fileWriteNoPermission) }
+    }
+
     public func unmount() {
         _ = Self.run(["/bin/umount", path])
         try? FileManager.default.removeItem(atPath: path)

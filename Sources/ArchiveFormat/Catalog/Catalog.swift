@@ -38,10 +38,26 @@ public final class Catalog: @unchecked Sendable {
     /// The status and kind the catalog records for `id`.
     public func summary(_ id: ImgurID) -> CatalogEntry.Summary? { locked { log.summary(id.rawValue) } }
 
-    /// Whether a run fetching `scope` can skip `id` without asking Imgur.
-    public func isDone(_ id: ImgurID, for scope: ArchiveScope) -> Bool {
-        guard let summary = summary(id) else { return false }
-        return summary.status?.isDone(for: scope) ?? true
+    /// What lets a run skip an id without asking Imgur (`CatalogEntry.Summary.recorded`).
+    public enum Recorded: Sendable, Equatable {
+        /// Archived (for this run's scope), or an entry of a status this version does not know.
+        case archived
+        /// Imgur answered 404 to every lookup this one would make, at this time (unix seconds).
+        case unavailable(checkedAt: Int64?)
+    }
+
+    /// Whether a run fetching `scope` can skip `id` when it would ask Imgur for `kinds`; nil when it
+    /// must ask. An `unavailable` entry only stands for the lookups it made: an id found missing as
+    /// an album is still asked for as an image.
+    public func recorded(_ id: ImgurID, for scope: ArchiveScope, asking kinds: AlbumKinds) -> Recorded? {
+        summary(id)?.recorded(for: scope, asking: kinds)
+    }
+
+    /// Every entry's summary, read without opening the catalog for writing (`--dry-run`, verify).
+    public static func summaries(in layout: StorageLayout) throws -> [ImgurID: CatalogEntry.Summary] {
+        var summaries: [ImgurID: CatalogEntry.Summary] = [:]
+        try forEachEntry(in: layout) { id, entry in summaries[id] = CatalogEntry.Summary(json: entry) }
+        return summaries
     }
 
     /// Adds (or updates) one entry, durably (`AppendLog.append`).

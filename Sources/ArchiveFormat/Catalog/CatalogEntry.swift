@@ -20,6 +20,9 @@ public struct CatalogEntry: Sendable, Equatable {
     public var reason: String?
     /// Items of the API's answer that could not be kept (no valid id).
     public var refused = 0
+    /// For `unavailable`: what Imgur was asked for and answered 404 to (a bare id is asked as an
+    /// album, then as an image). An entry never stands for a lookup it did not make.
+    public var notFoundAs: AlbumKinds = []
 
     public init(
         id: ImgurID, status: AlbumStatus, kind: AlbumKind = .album, title: String? = nil, published: Int64? = nil,
@@ -54,6 +57,7 @@ public struct CatalogEntry: Sendable, Equatable {
         if status == .unavailable {
             members["checked_at"] = .string(Timestamp.iso8601(recordedAt))
             members["reason"] = .optional(reason)
+            if let text = notFoundAs.text { members["not_found_as"] = .string(text) }
         } else {
             members["title"] = .optional(title.map(Self.summaryTitle))
             members["published"] = published.map { .string(Timestamp.iso8601(unix: $0)) } ?? .null
@@ -77,28 +81,99 @@ extension CatalogEntry {
 }
 
 extension CatalogEntry: AppendLogRecord {
-    /// What the catalog keeps in memory of every album: two bytes, not the entry.
+    /// What the catalog keeps in memory of every album: a few bytes, not the entry.
     public struct Summary: Sendable, Equatable {
         /// nil when the entry's status is not one this version knows (kept, never overwritten).
         public var status: AlbumStatus?
         public var kind: AlbumKind?
+        /// For `unavailable`: the lookups Imgur answered 404 to (older entries: their kind).
+        public var notFoundAs: AlbumKinds
+        /// For `unavailable`: when that was found, unix seconds.
+        public var checkedAt: Int64?
 
-        public init(status: AlbumStatus?, kind: AlbumKind?) {
+        public init(status: AlbumStatus?, kind: AlbumKind?, notFoundAs: AlbumKinds = [], checkedAt: Int64? = nil) {
             self.status = status
             self.kind = kind
+            self.notFoundAs = notFoundAs
+            self.checkedAt = checkedAt
         }
     }
 
     public static var logName: String { "catalog" }
     public var logKey: String { id.rawValue }
-    public var summary: Summary { Summary(status: status, kind: kind) }
+    public var summary: Summary {
+        guard status == .unavailable else { return Summary(status: status, kind: kind) }
+        return Summary(
+            status: status, kind: kind, notFoundAs: notFoundAs.isEmpty ? AlbumKinds(kind) : notFoundAs,
+            checkedAt: Int64(recordedAt.timeIntervalSince1970.rounded(.down)))
+    }
 
     public static func isValidKey(_ key: String) -> Bool { ImgurID.isValid(key) }
 
     public static func summary(ofObject object: UnsafeBufferPointer<UInt8>) -> Summary {
-        Summary(
-            status: JSONSyntax.stringMember("status", in: object, from: 0).flatMap(AlbumStatus.init(rawValue:)),
-            kind: JSONSyntax.stringMember("kind", in: object, from: 0).flatMap(AlbumKind.init(rawValue:)) ?? .album)
+        // The same reading as `Summary(json:)`, without building the entry's value.
+        let status = JSONSyntax.stringMember("status", in: object, from: 0).flatMap(AlbumStatus.init(rawValue:))
+        let kind = JSONSyntax.stringMember("kind", in: object, from: 0).flatMap(AlbumKind.init(rawValue:)) ?? .album
+        guard status == .unavailable else { return Summary(status: status, kind: kind) }
+        let asked = JSONSyntax.stringMember("not_found_as", in: object, from: 0).map(AlbumKinds.init(text:)) ?? []
+        return Summary(
+            status: status, kind: kind, notFoundAs: asked.isEmpty ? AlbumKinds(kind) : asked,
+            checkedAt: JSONSyntax.stringMember("checked_at", in: object, from: 0).flatMap(Timestamp.unix))
+    }
+}
+
+extension CatalogEntry.Summary {
+    /// The summary of an entry read as a value (`Catalog.forEachEntry`).
+    public init(json entry: JSONValue) {
+        let status = entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:))
+        let kind = entry["kind"]?.stringValue.flatMap(AlbumKind.init(rawValue:)) ?? .album
+        guard status == .unavailable else {
+            self.init(status: status, kind: kind)
+            return
+        }
+        let asked = entry["not_found_as"]?.stringValue.map(AlbumKinds.init(text:)) ?? []
+        self.init(
+            status: status, kind: kind, notFoundAs: asked.isEmpty ? AlbumKinds(kind) : asked,
+            checkedAt: entry["checked_at"]?.stringValue.flatMap(Timestamp.unix))
+    }
+
+    /// Whether a run fetching `scope` can skip this entry when it would ask Imgur for `kinds`; nil
+    /// when it must ask. An `unavailable` entry only stands for the lookups it made: an id found
+    /// missing as an album is still asked for as an image.
+    public func recorded(for scope: ArchiveScope, asking kinds: AlbumKinds) -> Catalog.Recorded? {
+        guard let status else { return .archived }
+        guard status.isDone(for: scope) else { return nil }
+        guard status == .unavailable else { return .archived }
+        return notFoundAs.isSuperset(of: kinds) ? .unavailable(checkedAt: checkedAt) : nil
+    }
+}
+
+/// A set of `AlbumKind`s in one byte: what a lookup asked Imgur for.
+public struct AlbumKinds: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let album = AlbumKinds(rawValue: 1)
+    public static let image = AlbumKinds(rawValue: 2)
+
+    public init(_ kind: AlbumKind) {
+        self = kind == .image ? .image : .album
+    }
+
+    /// `album`, `image` or `album or image`, as `not_found_as` writes it.
+    public init(text: String) {
+        self = []
+        if text.contains("album") { insert(.album) }
+        if text.contains("image") { insert(.image) }
+    }
+
+    public var text: String? {
+        switch (contains(.album), contains(.image)) {
+        case (true, true): "album or image"
+        case (true, false): "album"
+        case (false, true): "image"
+        case (false, false): nil
+        }
     }
 }
 

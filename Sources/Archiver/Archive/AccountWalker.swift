@@ -29,8 +29,8 @@ struct AccountWalker {
     /// Whether the walk may stop at a page whose items are all archived.
     let mayStopEarly: Bool
     let order: AccountOrder
-    /// Whether an id needs no work (in the catalog, done for this run's scope).
-    let isDone: (ImgurID) -> Bool
+    /// Whether a listed item needs no work (in the catalog, done for this run's scope).
+    let isDone: (WorkItem) -> Bool
 
     /// - Throws: what the API throws for the account itself (not found, forbidden, ...).
     func walk(_ user: String) async throws -> Walk {
@@ -59,9 +59,10 @@ struct AccountWalker {
                     }
                     guard seen.insert(item.id).inserted else { continue }
                     anythingNew = true
-                    if isDone(item.id) { continue }
+                    let work = WorkItem(id: item.id, source: .listed(item))
+                    if isDone(work) { continue }
                     everythingArchived = false
-                    walk.items.append(WorkItem(id: item.id, source: .listed(item)))
+                    walk.items.append(work)
                 }
                 // A page that only repeats what earlier pages listed: an API that does not page.
                 if !anythingNew { break }

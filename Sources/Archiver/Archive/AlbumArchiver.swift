@@ -4,6 +4,7 @@ import ExactJSON
 import Foundation
 import HTTPCore
 import ImgurAPI
+import Jobs
 
 /// What archiving one album did.
 struct AlbumReport: Sendable, Equatable {
@@ -11,6 +12,8 @@ struct AlbumReport: Sendable, Equatable {
     /// Files fetched in this run (not already on disk) and their bytes.
     let fetchedFiles: Int
     let fetchedBytes: Int64
+    /// Files that were on disk already (from an earlier, interrupted or partial run).
+    var reusedFiles = 0
     /// Media whose size disagreed with the API's on every attempt, and where their bytes were kept.
     var mismatches: [String] = []
 }
@@ -27,6 +30,8 @@ struct AlbumArchiver: Sendable {
     let comments: Bool
     /// Media of one album in flight at once (their transfers share `--jobs` places).
     let mediaWindow: Int
+    /// Told the files and bytes each album brings, for the progress line.
+    let events: any RunEvents
     let now: @Sendable () -> Date
 
     func archive(_ item: WorkItem) async throws -> AlbumReport {
@@ -55,6 +60,16 @@ struct AlbumArchiver: Sendable {
             return (.album(try await client.album(item.id)), false)
         case .image:
             return (.image(try await client.image(item.id)), false)
+        case .albumOrImage:
+            do {
+                return (.album(try await client.album(item.id)), false)
+            } catch ImgurAPIError.notFound {
+                do {
+                    return (.image(try await client.image(item.id)), false)
+                } catch ImgurAPIError.notFound(_, let message) {
+                    throw ImgurAPIError.notFound(resource: "album or image \(item.id)", message: message)
+                }
+            }
         case .gallery:
             do {
                 return (try await client.galleryItem(item.id), true)
@@ -63,7 +78,11 @@ struct AlbumArchiver: Sendable {
                 do {
                     return (.album(try await client.album(item.id)), false)
                 } catch ImgurAPIError.notFound {
-                    return (.image(try await client.image(item.id)), false)
+                    do {
+                        return (.image(try await client.image(item.id)), false)
+                    } catch ImgurAPIError.notFound(_, let message) {
+                        throw ImgurAPIError.notFound(resource: "gallery post, album or image \(item.id)", message: message)
+                    }
                 }
             }
         case .listed(let listed):
@@ -146,6 +165,7 @@ struct AlbumArchiver: Sendable {
             entry.status = .mediaOnly
         }
         var report = AlbumReport(entry: entry, fetchedFiles: fetched.files, fetchedBytes: fetched.bytes)
+        report.reusedFiles = fetched.reused
         report.mismatches = media.filter { $0.status == .sizeMismatch }.map { record in
             "\(record.id): \(record.bytes.map(String.init) ?? "?") bytes came, the API says \(record.apiSize.map(String.init) ?? "?")"
                 + (record.keptAside.map { "; kept as \($0)" } ?? "")
@@ -157,16 +177,19 @@ struct AlbumArchiver: Sendable {
         var outcomes: [String: MediaOutcome] = [:]
         var files = 0
         var bytes: Int64 = 0
+        var reused = 0
     }
 
     /// Every job's outcome. A failed media file does not stop the others (they are kept, complete or
     /// resumable, for the next run); a write error does, since the disk is what failed.
     private func fetch(_ jobs: [MediaJob], previous: AlbumMetadata?, download: Bool) async throws -> Fetched {
-        let layout = self.layout
+        let (layout, events) = (self.layout, self.events)
+        if download { events.expectFiles(jobs.count, bytes: jobs.reduce(0) { $0 + ($1.apiSize ?? 0) }) }
         return try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
             /// One media's outcome: what is on disk already, or a download.
             @Sendable func outcome(_ job: MediaJob) async throws -> (String, Result<MediaOutcome, any Error>, Bool) {
                 if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
+                    if download { events.expectFiles(-1, bytes: -(job.apiSize ?? 0)) }
                     return (job.fileName, .success(existing), false)
                 }
                 guard download else {
@@ -200,9 +223,13 @@ struct AlbumArchiver: Sendable {
                 switch outcome {
                 case .success(let value):
                     fetched.outcomes[name] = value
-                    if downloaded, case .stored(let stored) = value {
-                        fetched.files += 1
-                        fetched.bytes += stored.bytes
+                    if case .stored(let stored) = value {
+                        if downloaded {
+                            fetched.files += 1
+                            fetched.bytes += stored.bytes
+                        } else {
+                            fetched.reused += 1
+                        }
                     }
                 case .failure(let error):
                     failures.append(error)

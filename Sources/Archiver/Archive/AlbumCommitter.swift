@@ -93,7 +93,8 @@ final class AlbumCommitter: Sendable {
             books.tally.bytes += report.fetchedBytes
             let entry = report.entry
             let files = TextFormat.count(entry.mediaCount, "file", "files")
-            let fetched = report.fetchedFiles == entry.mediaCount ? "" : ", \(report.fetchedFiles) new"
+            // "N new" only when some files were on disk already (a resumed or refreshed album).
+            let fetched = report.reusedFiles == 0 ? "" : ", \(report.fetchedFiles) new"
             switch entry.status {
             case .complete:
                 books.tally.archived += 1
@@ -112,7 +113,7 @@ final class AlbumCommitter: Sendable {
             books.tally.unavailable += 1
             events.result(.unavailable, id.rawValue, entry.reason ?? "")
         case .goneFromImgur(let reason):
-            books.tally.unavailable += 1
+            books.tally.goneButKept += 1
             events.result(.unavailable, id.rawValue, "\(reason); the archived copy is kept")
         case .failed(let reason, let temporary):
             if temporary { books.tally.failedTemporarily += 1 } else { books.tally.failed += 1 }

@@ -43,13 +43,14 @@ public struct AlbumScheduler: Sendable {
             mayStart: { budget.exhausted(inFlight: $0) }, halted: { committer.fatalError != nil },
             work: { index, item in
                 let result = await Self.archiveOne(item, archiver: archiver, budget: budget, now: now)
+                events.itemFinished()
                 committer.commit(index, item.id, result)
             })
         if case .refused(let exhausted, let next)? = stop {
             let count = work.count - next
             committer.record(deferred: count)
             var text = "\(count) \(count == 1 ? "album" : "albums") deferred: \(exhausted.reason)"
-            if let reset = exhausted.resetAt { text += "; the limit resets at \(Timestamp.clock(reset))" }
+            if let reset = exhausted.resetAt { text += "; the limit resets at \(Timestamp.iso8601(reset))" }
             events.warning(text + "; run again later to continue")
         }
         var interrupted = false
@@ -75,8 +76,11 @@ public struct AlbumScheduler: Sendable {
                 if archived == true {
                     return .goneFromImgur(error.description)
                 }
-                return .unavailable(
-                    CatalogEntry(id: item.id, status: .unavailable, recordedAt: now(), reason: error.description))
+                var entry = CatalogEntry(
+                    id: item.id, status: .unavailable, kind: item.lookups == .image ? .image : .album,
+                    recordedAt: now(), reason: error.description)
+                entry.notFoundAs = item.lookups
+                return .unavailable(entry)
             case .invalidClientID:
                 return .fatal(error)
             case .rateLimited(_, _, let resetAt):

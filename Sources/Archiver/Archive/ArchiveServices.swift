@@ -43,23 +43,26 @@ public struct ArchiveServices: Sendable {
     public init(
         layout: StorageLayout, client: ImgurClient, mediaTransport: any HTTPTransport, budget: RateLimitBudget,
         retrier: Retrier, downloadSettings: DownloadSettings, jobs: Int, events: any RunEvents,
-        now: @escaping @Sendable () -> Date
+        limitRate: ByteRate? = nil, now: @escaping @Sendable () -> Date
     ) {
         self.layout = layout
         self.client = client
         self.budget = budget
         self.events = events
         self.now = now
-        downloader = MediaDownloader(
+        var downloader = MediaDownloader(
             transport: mediaTransport, transfers: AsyncLimiter(limit: jobs), retrier: retrier,
             settings: downloadSettings, now: now, onBytes: { events.bytesReceived($0) },
             onFileStored: { events.fileDone() })
+        downloader.onResumed = { events.expectFiles(0, bytes: -$0) }
+        downloader.limitRate = limitRate
+        self.downloader = downloader
     }
 
     func archiver(_ request: ArchiveRequest) -> AlbumArchiver {
         AlbumArchiver(
             client: client, downloader: downloader, layout: layout, animated: request.animated, scope: request.scope,
-            comments: request.comments, mediaWindow: max(2, request.jobs * 2), now: now)
+            comments: request.comments, mediaWindow: max(2, request.jobs * 2), events: events, now: now)
     }
 
     /// Several sessions, because one session's libcurl runs on one serial queue; each carries at

@@ -7,6 +7,8 @@ public struct WorkItem: Sendable {
     public enum Source: Sendable {
         /// `GET /3/album/{id}`.
         case album
+        /// A bare id: `GET /3/album/{id}`, then on 404 `GET /3/image/{id}`.
+        case albumOrImage
         /// `GET /3/gallery/{id}`: an album or a single image (falling back to the album, then the
         /// image endpoint, when the post is no longer in the gallery).
         case gallery
@@ -19,6 +21,17 @@ public struct WorkItem: Sendable {
 
     public let id: ImgurID
     public let source: Source
+
+    /// What this item asks Imgur for: what a 404 to it says does not exist.
+    public var lookups: AlbumKinds {
+        switch source {
+        case .album: .album
+        case .image: .image
+        case .albumOrImage, .gallery: [.album, .image]
+        case .listed(.album): .album
+        case .listed(.image): .image
+        }
+    }
     /// Which file to keep for animated media, when this item must differ from the run's choice
     /// (a repair fetches the format the album was archived in).
     public var animated: AnimatedFormat?

@@ -3,6 +3,7 @@ import DurableFiles
 import Foundation
 import HTTPCore
 import ImgurAPI
+import Jobs
 import Synchronization
 
 /// Fetches one media file into its album folder: streamed, hashed while it arrives, resumed with
@@ -20,6 +21,10 @@ struct MediaDownloader: Sendable {
     let onBytes: @Sendable (Int) -> Void
     /// Called when a file has been stored under its final name.
     let onFileStored: @Sendable () -> Void
+    /// Called once per file with the bytes an earlier run left, resumed rather than received again.
+    var onResumed: @Sendable (Int64) -> Void = { _ in }
+    /// `--limit-rate`: shared by every download of the run.
+    var limitRate: ByteRate?
 
     /// - Parameter quarantine: where a file whose size disagrees with the API to the last attempt is
     ///   kept (`quarantine/<ID>/`), and its name relative to the storage directory.
@@ -48,12 +53,16 @@ struct MediaDownloader: Sendable {
     }
 
     private func attempts(_ job: MediaJob, pace: DownloadPace) async throws -> MediaOutcome {
-        let memory = Mutex<ResumePoint?>(nil)
+        let memory = Mutex<(point: ResumePoint?, first: Bool)>((nil, true))
         return try await retrier.run(job.subject, progress: { job.folder.fileSize(job.partialName) ?? 0 }) {
             if let slow = pace.tooSlow(job.source.url.absoluteString) { throw slow }
-            let remembered = memory.withLock { $0 }
+            let (remembered, first) = memory.withLock { state in
+                defer { state.first = false }
+                return state
+            }
             let start = try await BlockingIO.run { try resumePoint(job, remembered: remembered) }
-            let sink = MediaSink(job: job, resume: start, pace: pace, settings: settings, onBytes: onBytes)
+            if first, start.offset > 0 { onResumed(start.offset) }
+            let sink = MediaSink(job: job, resume: start, pace: pace, settings: settings, rate: limitRate, onBytes: onBytes)
             do {
                 _ = try await transfers.withPlace { try await transport.stream(request(job, from: start), into: sink) }
                 let finished = now()
@@ -67,7 +76,7 @@ struct MediaDownloader: Sendable {
                 default:
                     sink.abandon()
                 }
-                memory.withLock { $0 = sink.resumePoint }
+                memory.withLock { $0.point = sink.resumePoint }
                 throw error
             }
         }

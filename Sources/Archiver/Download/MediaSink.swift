@@ -3,6 +3,7 @@ import DurableFiles
 import Foundation
 import HTTPCore
 import ImgurAPI
+import Jobs
 
 /// Receives one media response: checks it is the media, appends it to the partial file while
 /// hashing it, and at the end moves it into place.
@@ -22,6 +23,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     private let resume: ResumePoint
     private let pace: DownloadPace
     private let settings: DownloadSettings
+    private let rate: ByteRate?
     private let onBytes: @Sendable (Int) -> Void
 
     private var disposition = Disposition.pending
@@ -37,9 +39,10 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
     private var stopped: ResumePoint?
 
     init(
-        job: MediaJob, resume: ResumePoint, pace: DownloadPace, settings: DownloadSettings,
+        job: MediaJob, resume: ResumePoint, pace: DownloadPace, settings: DownloadSettings, rate: ByteRate? = nil,
         onBytes: @escaping @Sendable (Int) -> Void
     ) {
+        self.rate = rate
         self.job = job
         self.resume = resume
         self.pace = pace
@@ -111,6 +114,8 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         }
         // A body without a length (or an endless one) stops at the file's limit.
         if received + Int64(chunk.count) > job.limit { throw ArchiveError.tooLarge(url: url, limit: job.limit) }
+        // On the transport's thread: while it waits here it reads no more, and TCP slows the server.
+        rate?.take(chunk.count)
         try writer.append(chunk)
         received += Int64(chunk.count)
         pace.add(chunk.count)

@@ -47,10 +47,10 @@ public struct InputList: Sendable, Equatable {
         }
     }
 
-    /// Albums and gallery posts with the same id are the same request.
+    /// Albums, bare ids and gallery posts with the same id are the same request.
     private static func key(_ reference: ImgurReference) -> String {
         switch reference {
-        case .album(let id), .gallery(let id): "a:\(id)"
+        case .album(let id), .albumOrImage(let id), .gallery(let id): "a:\(id)"
         case .image(let id): "i:\(id)"
         case .user(let name): "u:\(name.lowercased())"
         }
@@ -62,14 +62,23 @@ public struct InputList: Sendable, Equatable {
     /// Reads `links.txt`: one entry per line; blank lines and `#` comments ignored; whitespace
     /// trimmed; streamed, so a file of any length costs the same memory per entry, and a line longer
     /// than `maxLineLength` is refused without being kept.
-    public static func read(linksFile path: String) throws(FileError) -> InputList {
+    /// - Parameter name: how lines are named in messages (`links.txt line 3`); the file's name by default.
+    public static func read(linksFile path: String, name: String? = nil) throws(FileError) -> InputList {
         var list = InputList()
+        try list.add(linksFile: path, name: name)
+        return list
+    }
+
+    /// Adds the entries of a file in the links.txt format (`-i FILE`, several files add up).
+    public mutating func add(linksFile path: String, name: String? = nil) throws(FileError) {
+        var list = self
+        defer { self = list }
         var number = 0
-        let name = (path as NSString).lastPathComponent
-        try LineReader(path: path).forEachLine(maxLength: maxLineLength) { line in
+        let name = name ?? (path as NSString).lastPathComponent
+        try LineReader(path: path).forEachLine(maxLength: Self.maxLineLength) { line in
             number += 1
             if line.truncated {
-                list.invalid.append(InvalidInput(origin: "\(name) line \(number)", error: .tooLong(maxLineLength)))
+                list.invalid.append(InvalidInput(origin: "\(name) line \(number)", error: .tooLong(Self.maxLineLength)))
                 return true
             }
             var text = String(decoding: line.bytes, as: UTF8.self)
@@ -79,6 +88,5 @@ public struct InputList: Sendable, Equatable {
             if !trimmed.isEmpty { list.add(trimmed, origin: "\(name) line \(number)") }
             return true
         }
-        return list
     }
 }

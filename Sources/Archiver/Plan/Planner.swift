@@ -37,6 +37,7 @@ public struct Planner: Sendable {
             let source: WorkItem.Source
             switch entry.reference {
             case .album: source = .album
+            case .albumOrImage: source = .albumOrImage
             case .gallery: source = .gallery
             case .image: source = .image
             case .user(let name):
@@ -48,15 +49,24 @@ public struct Planner: Sendable {
             }
             guard let id = entry.reference.id else { continue }
             events.expect(1)
-            if !request.refresh, catalog.isDone(id, for: request.scope) {
+            let item = WorkItem(id: id, source: source)
+            let recorded = request.refresh ? nil : catalog.recorded(id, for: request.scope, asking: item.lookups)
+            if recorded == .archived {
                 plan.tally.alreadyArchived += 1
                 events.result(.alreadyArchived, id.rawValue, "")
+                events.itemFinished()
+            } else if case .unavailable(let checkedAt) = recorded {
+                plan.tally.recordedUnavailable += 1
+                let when = checkedAt.map { "recorded \(Timestamp.iso8601(unix: $0)); " } ?? ""
+                events.result(.recordedUnavailable, id.rawValue, "(\(when)--refresh to ask again)")
+                events.itemFinished()
             } else if !request.refresh, !catalog.contains(id), let recovered = recoverable(id) {
                 try catalog.append(recovered)
                 plan.tally.alreadyArchived += 1
                 events.result(.alreadyArchived, id.rawValue, "(folder complete; added to the catalog)")
+                events.itemFinished()
             } else if planned.insert(id).inserted {
-                plan.work.append(WorkItem(id: id, source: source))
+                plan.work.append(item)
             }
         }
         return plan
@@ -84,7 +94,7 @@ public struct Planner: Sendable {
         let walker = AccountWalker(
             client: services.client, budget: services.budget,
             mayStopEarly: !request.allPages && accounts.isComplete(name), order: request.order,
-            isDone: { !request.refresh && catalog.isDone($0, for: request.scope) })
+            isDone: { !request.refresh && catalog.recorded($0.id, for: request.scope, asking: $0.lookups) != nil })
         do {
             let walk = try await walker.walk(name)
             if !walk.items.isEmpty || walk.deferred != nil, accounts.isComplete(name) {
@@ -105,7 +115,7 @@ public struct Planner: Sendable {
             if let deferred = walk.deferred {
                 plan.tally.deferred += 1
                 var message = "the walk of account \(name) stopped: \(deferred.reason)"
-                if let reset = deferred.resetAt { message += "; the limit resets at \(Timestamp.clock(reset))" }
+                if let reset = deferred.resetAt { message += "; the limit resets at \(Timestamp.iso8601(reset))" }
                 events.warning(message + "; run again later to continue")
             }
             return walk.items

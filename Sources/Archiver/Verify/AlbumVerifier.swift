@@ -47,7 +47,21 @@ public struct AlbumCheck: Sendable {
         }
     }
 
+    /// What the album is, besides its problems.
+    public enum State: Sendable, Equatable {
+        /// Archived: checked against its documents.
+        case archived
+        /// An archiving run stopped before finishing it (no metadata yet, nothing cataloged, or
+        /// kept out of the catalog as incomplete): not damage, the next run finishes it.
+        case interrupted(filesSoFar: Int)
+        /// Neither in the catalog nor in a folder: asked for by id, but never archived.
+        case notArchived
+        /// The catalog records it as not on Imgur: there is nothing to check.
+        case unavailable
+    }
+
     public let id: ImgurID
+    public var state = State.archived
     public var problems: [Problem] = []
     public var files = 0
     public var bytes: Int64 = 0
@@ -83,7 +97,15 @@ struct AlbumVerifier: Sendable {
         do {
             folder = try layout.albumFolder(id)
         } catch {
-            check.problems.append(layout.directory.exists(id.rawValue) ? .unsafe("\(error)") : .missingFolder)
+            if layout.directory.exists(id.rawValue) {
+                check.problems.append(.unsafe("\(error)"))
+            } else if cataloged == nil {
+                check.state = .notArchived
+            } else if cataloged?.status == .unavailable {
+                check.state = .unavailable
+            } else {
+                check.problems.append(.missingFolder)
+            }
             return check
         }
         let reading = AlbumFolder.read(id, in: folder)
@@ -95,9 +117,16 @@ struct AlbumVerifier: Sendable {
                 if case .document(let problem) = $0 { return problem.documentName == "metadata_\(id).json" }
                 return false
             }
-            if cataloged?.status == .mediaOnly, !folder.exists(StorageLayout.metadataName(id)) {
-                check.mediaOnly = true
-                check.problems = []
+            if !folder.exists(StorageLayout.metadataName(id)) {
+                if cataloged?.status == .mediaOnly {
+                    check.mediaOnly = true
+                    check.problems = []
+                } else if cataloged == nil || cataloged?.status == .incomplete {
+                    // A run stopped before this album's documents: the files so far are kept.
+                    let media = folder.names().filter { !$0.hasPrefix(".") && $0 != StorageLayout.indexName }
+                    check.state = .interrupted(filesSoFar: media.count)
+                    check.problems = []
+                }
             }
             return check
         }
@@ -128,6 +157,10 @@ struct AlbumVerifier: Sendable {
                 continue
             }
             check.problems.append(.extraFile(name))
+        }
+        // Kept out of the catalog for files that came in another size: the next run fetches them.
+        if metadata.status == .incomplete, cataloged == nil || cataloged?.status == .incomplete {
+            check.state = .interrupted(filesSoFar: checked.count)
         }
         return check
     }

@@ -29,12 +29,7 @@ public struct Verification: Sendable {
     /// The albums to check: the ids asked for, else every album folder of the storage directory and
     /// every catalog entry that should have one.
     public func targets(_ requested: [ImgurID]) throws -> [Target] {
-        var cataloged: [ImgurID: CatalogEntry.Summary] = [:]
-        try Catalog.forEachEntry(in: layout) { id, entry in
-            cataloged[id] = CatalogEntry.Summary(
-                status: entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:)),
-                kind: entry["kind"]?.stringValue.flatMap(AlbumKind.init(rawValue:)))
-        }
+        let cataloged = try Catalog.summaries(in: layout)
         if !requested.isEmpty { return requested.map { Target(id: $0, cataloged: cataloged[$0]) } }
         var ids = Set(layout.directory.names().compactMap(ImgurID.init).filter {
             // A symlink in place of a folder is checked too: it is reported, never followed.
@@ -49,29 +44,51 @@ public struct Verification: Sendable {
         let events = self.events
         let verifier = AlbumVerifier(layout: layout, onBytes: { events.bytesReceived($0) }, onFile: { events.fileDone() })
         events.expect(targets.count)
-        return await withTaskGroup(of: AlbumCheck.self) { group in
-            var results: [AlbumCheck] = []
+        return await withTaskGroup(of: (Int, AlbumCheck).self) { group in
+            var results: [AlbumCheck?] = Array(repeating: nil, count: targets.count)
+            var finished = 0
+            // Lines come in the targets' order (sorted ids), whatever order the checks end in.
+            var reported = 0
             var next = 0
             while next < targets.count || !group.isEmpty {
-                while next < targets.count && next - results.count < jobs {
-                    let target = targets[next]
+                while next < targets.count && next - finished < jobs {
+                    let (index, target) = (next, targets[next])
                     group.addTask {
-                        (try? await BlockingIO.run { verifier.check(target.id, cataloged: target.cataloged) })
-                            ?? AlbumCheck(id: target.id)
+                        let check = try? await BlockingIO.run { verifier.check(target.id, cataloged: target.cataloged) }
+                        return (index, check ?? AlbumCheck(id: target.id))
                     }
                     next += 1
                 }
-                guard let check = await group.next() else { break }
-                results.append(check)
-                if !quietly { report(check) }
+                guard let (index, check) = await group.next() else { break }
+                results[index] = check
+                finished += 1
+                events.itemFinished()
+                while reported < results.count, let ready = results[reported] {
+                    if !quietly { report(ready) }
+                    reported += 1
+                }
             }
-            return results.sorted { $0.id < $1.id }
+            return results.compactMap { $0 }
         }
     }
 
     public func report(_ check: AlbumCheck, after action: String? = nil) {
         let prefix = action.map { "after \($0): " } ?? ""
+        let id = check.id.rawValue
         if check.problems.isEmpty {
+            switch check.state {
+            case .archived: break
+            case .interrupted(let files):
+                let so = files == 0 ? "no files yet" : "\(TextFormat.count(files, "file", "files")) so far"
+                events.result(.incomplete, id, prefix + "an interrupted download (\(so)); run imgur-archive to finish it")
+                return
+            case .notArchived:
+                events.result(.notArchived, id, "not in the archive: neither in the catalog nor in a folder")
+                return
+            case .unavailable:
+                events.result(.recordedUnavailable, id, "recorded as not on Imgur; nothing archived to check")
+                return
+            }
             var what = check.mediaOnly
                 ? "media only, no documents to check against yet" : TextFormat.count(check.files, "file", "files") + " verified"
             if !check.leftovers.isEmpty {

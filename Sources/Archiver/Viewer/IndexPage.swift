@@ -1,5 +1,6 @@
 import DurableFiles
 import Foundation
+import Jobs
 
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,8 @@ import Musl
 import Darwin
 #endif
 
-/// `<storage>/index.html`: every archived album as a card (cover, title, date, size), with a
-/// filter box.
+/// `<storage>/index.html`: every archived album as a card (cover, title, date, item count, size),
+/// in catalog order (the order they were archived), with a filter box.
 ///
 /// Written as the catalog is read, one card at a time, into a temporary file that replaces the
 /// old page only once complete: memory holds one buffer, not the archive, and a reader never sees
@@ -39,6 +40,7 @@ final class IndexPage {
                 <main class="wrap">
                 <div class="top">
                 <h1>Imgur archive</h1>
+                <p class="order">In the order they were archived, the first at the top.</p>
                 <div class="search"><span id="shown" aria-live="polite"></span><input id="filter" type="search" \
                 placeholder="Filter by title, date or id" aria-label="Filter albums" autocomplete="off" hidden></div>
                 </div>
@@ -58,6 +60,7 @@ final class IndexPage {
             parts.append("<time datetime=\"\(HTMLText.attribute(published))\">\(day)</time>")
         }
         parts.append(HTMLText.count(album.slots.count, "item", "items"))
+        if album.bytes > 0 { parts.append(TextFormat.size(album.bytes)) }
         parts.append(folder)
         if album.status != .complete { parts.append("<span class=\"badge\">\(HTMLText.escape(album.status.rawValue))</span>") }
         card += parts.joined(separator: " · ") + "</p></div></a></li>\n"

@@ -47,6 +47,8 @@ struct ViewerAlbum {
     /// The album's page on Imgur, only when it is an `https://imgur.com/` address.
     let sourceURL: String?
     let slots: [Slot]
+    /// The bytes of its stored media files (the index shows it).
+    var bytes: Int64 = 0
 
     /// The title, or the id when the album has none.
     var displayTitle: String {
@@ -103,6 +105,7 @@ struct ViewerAlbum {
             id: id, kind: metadata.kind, title: metadata.title, description: metadata.description,
             published: metadata.published.map(Timestamp.iso8601(unix:)), status: metadata.status,
             sourceURL: metadata.sourceURL.hasPrefix("https://imgur.com/") ? metadata.sourceURL : nil, slots: slots)
+        album.bytes = metadata.media.reduce(0) { $0 + ($1.status == .ok ? $1.bytes ?? 0 : 0) }
         let history = AlbumFolder.history(of: id, in: folder)
         if let last = history.last { album.changes = (history.count, last.at) }
         return album

@@ -47,7 +47,8 @@ public struct ViewerWriter: Sendable {
                     do {
                         album = try ViewerAlbum.load(id, layout: layout)
                     } catch {
-                        events.error("album \(id) skipped: \(error)")
+                        // A result line: on the same stream as the summary that counts it.
+                        events.result(.failed, id.rawValue, "page not written: \(error)")
                         written.skipped += 1
                         return
                     }

@@ -18,7 +18,12 @@ enum APIAnswer {
                         resource: resource, now: now)
         }
         guard let json else {
-            throw .notJSON(status: status, contentType: response.head.contentType, snippet: snippet(response.body))
+            let excerpt = snippet(response.body)
+            // Imgur's "over capacity" page can come with 200: Imgur overloaded, not a broken answer.
+            if mentionsOverCapacity(response.body) {
+                throw .overCapacity(status: status, message: excerpt, retryAfter: RetryPolicy.retryAfter(response.head.headers["retry-after"], now: now))
+            }
+            throw .notJSON(status: status, contentType: response.head.contentType, snippet: excerpt)
         }
         guard case .object(let members) = json, let data = members["data"],
             members["success"] != nil || members["status"] != nil
@@ -43,8 +48,8 @@ enum APIAnswer {
             return .notFound(resource: resource, message: message)
         case 401:
             return .forbidden(status: 401, message: message)
-        case 403 where lowered.contains("capacity"):
-            return .overCapacity(message: message, retryAfter: retryAfter)
+        case 403 where lowered.contains("capacity"), 400..<500 where lowered.contains("over capacity"):
+            return .overCapacity(status: status, message: message, retryAfter: retryAfter)
         case 403 where lowered.contains("client_id") || lowered.contains("client id")
             || lowered.contains("clientid") || lowered.contains("malformed auth"):
             return .invalidClientID(message: message)
@@ -82,6 +87,11 @@ enum APIAnswer {
             return false
         }
         return first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+    }
+
+    /// Whether a body that is not JSON is Imgur's "over capacity" page (its first 8 KiB).
+    private static func mentionsOverCapacity(_ body: Data) -> Bool {
+        String(decoding: body.prefix(8192), as: UTF8.self).range(of: "over capacity", options: .caseInsensitive) != nil
     }
 
     private static func htmlTitle(_ body: Data) -> String? {

@@ -2,8 +2,10 @@ import Foundation
 
 /// What one line of input names: an album, a gallery post, a single image or an account.
 public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
-    /// `imgur.com/a/ID`, `/a/slug-ID`, or a bare id.
+    /// `imgur.com/a/ID`, `/a/slug-ID`.
     case album(ImgurID)
+    /// A bare id: an album, or else an image (asked in that order).
+    case albumOrImage(ImgurID)
     /// `imgur.com/gallery/ID`, `/gallery/slug-ID`, `/t/TAG/ID`, `/topic/T/ID`, `/r/SUB/ID`: an album or an image.
     case gallery(ImgurID)
     /// `imgur.com/ID`, `i.imgur.com/ID.ext` (also `.gifv`, thumbnail suffixes, `?1`).
@@ -14,6 +16,7 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .album(let id): "album \(id)"
+        case .albumOrImage(let id): "album or image \(id)"
         case .gallery(let id): "gallery post \(id)"
         case .image(let id): "image \(id)"
         case .user(let name): "user \(name)"
@@ -23,7 +26,7 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
     /// The id for references that have one.
     public var id: ImgurID? {
         switch self {
-        case .album(let id), .gallery(let id), .image(let id): id
+        case .album(let id), .albumOrImage(let id), .gallery(let id), .image(let id): id
         case .user: nil
         }
     }
@@ -36,6 +39,8 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
         case noID(String)
         case idList(String)
         case invalidUser(String)
+        /// `imgur.com/user/NAME/favorites` and other pages of an account that are not its posts.
+        case accountPage(user: String, page: String)
         /// A line longer than this many bytes (not kept, not quoted).
         case tooLong(Int)
 
@@ -47,6 +52,9 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
             case .noID(let text): "no album or image id in URL: \(Self.short(text))"
             case .idList(let text): "comma-separated id lists are not supported, give one id per line: \(Self.short(text))"
             case .invalidUser(let text): "not a valid Imgur user name: \(Self.short(text))"
+            case .accountPage(let user, let page):
+                "the \(Self.short(page)) page of user \(user) is not archived (only an account's own posts "
+                    + "and albums: imgur.com/user/\(user)); give the URL of each post instead"
             case .tooLong(let limit): "longer than \(limit) bytes; not an Imgur id or URL"
             }
         }
@@ -64,7 +72,7 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
         if !text.contains("/") && !text.contains(".") {
             if text.contains(",") { throw .idList(text) }
             guard let id = ImgurID(text) else { throw .invalidID(text) }
-            return .album(id)
+            return .albumOrImage(id)
         }
         guard let (host, segments) = splitURL(text) else { throw .notImgur(text) }
         return try reference(host: host, segments: segments, original: text)
@@ -116,6 +124,11 @@ public enum ImgurReference: Sendable, Hashable, CustomStringConvertible {
             guard segments.count >= 2 else { throw .noID(original) }
             let name = String(segments[1])
             guard isValidUserName(name) else { throw .invalidUser(name) }
+            // `/user/NAME/posts` is the account itself; its favorites, comments and the rest are not
+            // what `user` archives, and taking them for it would archive the wrong thing quietly.
+            if segments.count >= 3, segments[2].lowercased() != "posts" {
+                throw .accountPage(user: name, page: String(segments[2]))
+            }
             return .user(name)
         case "download":
             guard segments.count >= 2 else { throw .noID(original) }

@@ -12,7 +12,8 @@ struct ArchiveCommand {
     var account: String?
 
     func run(_ session: Session) async throws -> ExitCode {
-        let inputs = try readInputs(session.layout)
+        let inputs = try readInputs(session)
+        if options.dryRun { return try await dryRun(inputs, session) }
         let api = try session.apiConfiguration(try session.credentials())
         let lock = try await session.lock()
         defer { withExtendedLifetime(lock) {} }
@@ -35,7 +36,8 @@ struct ArchiveCommand {
         }
         // With --quiet a clean run prints nothing at all (cron mails only on trouble).
         if reporter.verbosity > .quiet || tally.exitCode != .success || outcome.interrupted {
-            reporter.summary(tally.summary(seconds: reporter.elapsed))
+            let ending: Tally.Ending = outcome.fatalError != nil ? .fatalError : outcome.interrupted ? .signal : .finished
+            reporter.summary(tally.summary(seconds: reporter.elapsed, receivedBytes: reporter.receivedBytes, ending: ending))
         }
         if let error = outcome.fatalError {
             reporter.error("\(error)")
@@ -44,18 +46,39 @@ struct ArchiveCommand {
         return outcome.interrupted ? .interrupted : tally.exitCode
     }
 
-    /// The account of `imgur-archive user NAME`, else arguments when given (an invalid one is a
+    /// `--dry-run`: the lines a run would print first, from the catalog alone, under a shared lock
+    /// (so that a run writing the catalog meanwhile is not read half-way).
+    private func dryRun(_ inputs: InputList, _ session: Session) async throws -> ExitCode {
+        let reporter = session.reporter
+        for invalid in inputs.invalid { reporter.error("\(invalid)") }
+        let lock = try await session.lock(shared: true)
+        defer { withExtendedLifetime(lock) {} }
+        let counts = DryRun.preview(
+            inputs.entries, catalog: try Catalog.summaries(in: session.layout),
+            request: options.request(jobs: session.global.jobs), events: reporter)
+        if reporter.verbosity > .quiet || !inputs.invalid.isEmpty { reporter.summary(counts.summary) }
+        return inputs.invalid.isEmpty ? .success : .failure
+    }
+
+    /// The account of `imgur-archive user NAME`, else arguments and `-i` files when given (an invalid one is a
     /// usage error: nothing runs), else links.txt (an invalid line is reported and skipped).
-    private func readInputs(_ layout: StorageLayout) throws -> InputList {
+    private func readInputs(_ session: Session) throws -> InputList {
+        let layout = session.layout
+        var list = InputList()
         if let account {
-            var list = InputList()
             list.add("https://imgur.com/user/\(account)", origin: "argument")
             return list
         }
-        if !options.inputs.isEmpty {
-            var list = InputList()
+        if !options.inputs.isEmpty || !options.inputFiles.isEmpty {
             for (index, text) in options.inputs.enumerated() { list.add(text, origin: "argument \(index + 1)") }
             if let first = list.invalid.first { throw CommandError.usage("\(first.error)") }
+            // `-i FILE`: relative to where the command was given, as every tool reads its arguments;
+            // an invalid line is reported and skipped, as in links.txt.
+            for file in options.inputFiles {
+                let path = file == "-" ? "/dev/stdin" : file.hasPrefix("/") ? file : "\(session.context.currentDirectory)/\(file)"
+                guard file == "-" || FileSystem.exists(path) else { throw CommandError.usage("no such input file: \(file)") }
+                try list.add(linksFile: path, name: file == "-" ? "stdin" : file)
+            }
             return list
         }
         guard FileSystem.exists(layout.links) else {

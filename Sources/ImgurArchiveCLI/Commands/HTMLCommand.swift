@@ -8,6 +8,7 @@ struct HTMLCommand {
     func run(_ session: Session) async throws -> ExitCode {
         // Two runs writing the same pages at once would race on every rename; an archiving run
         // could also be halfway through an album folder.
+        try session.requireArchive()
         let lock = try await session.lock()
         defer { withExtendedLifetime(lock) {} }
         let written = try ViewerWriter(layout: session.layout, events: session.reporter).write()

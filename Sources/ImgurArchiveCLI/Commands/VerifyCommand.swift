@@ -13,12 +13,20 @@ struct VerifyCommand {
     func run(_ session: Session) async throws -> ExitCode {
         var requested: [ImgurID] = []
         for text in options.ids {
-            guard let id = ImgurID(text) else {
-                throw CommandError.usage("not a valid Imgur id (5 to 7 letters or digits): \(text)")
+            // Ids and URLs, as the archiver takes them; an account is not one album.
+            let reference: ImgurReference
+            do {
+                reference = try ImgurReference.parse(text)
+            } catch {
+                throw CommandError.usage("\(error)")
             }
-            requested.append(id)
+            guard let id = reference.id else {
+                throw CommandError.usage("verify checks albums and images, not accounts: \(text)")
+            }
+            if !requested.contains(id) { requested.append(id) }
         }
         let reporter = session.reporter
+        try session.requireArchive()
         // Held while checking (a run writing the archive meanwhile would show half-written albums)
         // and through the repair.
         let lock = try await session.lock(shared: !options.repair)
@@ -37,16 +45,24 @@ struct VerifyCommand {
             checks = checks.map { check in recheck.first(where: { $0.id == check.id }) ?? check }
             for check in recheck { verification.report(check, after: "repair") }
         }
-        let stillDamaged = checks.filter { !$0.problems.isEmpty }
+        let stillDamaged = checks.filter { !$0.problems.isEmpty }.count
+        let interrupted = checks.filter { if case .interrupted = $0.state { true } else { false } }.count
+        let notArchived = checks.filter { $0.state == .notArchived }.count
+        let unavailable = checks.filter { $0.state == .unavailable }.count
+        let intact = checks.count - stillDamaged - interrupted - notArchived - unavailable
+        var parts = ["\(TextFormat.count(intact, "album", "albums")) intact"]
+        if stillDamaged > 0 { parts.append("\(stillDamaged) with problems") }
+        if interrupted > 0 { parts.append("\(interrupted) incomplete (run imgur-archive to finish)") }
+        if notArchived > 0 { parts.append("\(notArchived) not in the archive") }
+        if unavailable > 0 { parts.append("\(unavailable) recorded unavailable") }
         let files = checks.reduce(0) { $0 + $1.files }
         let bytes = checks.reduce(Int64(0)) { $0 + $1.bytes }
-        let verdict = stillDamaged.isEmpty
-            ? "\(TextFormat.count(checks.count, "album", "albums")) intact"
-            : "\(checks.count - stillDamaged.count) intact, \(stillDamaged.count) with problems"
-        if reporter.verbosity > .quiet || !stillDamaged.isEmpty {
+        let status: ExitCode = stillDamaged + notArchived > 0 ? .failure : interrupted > 0 ? .temporary : .success
+        if reporter.verbosity > .quiet || status != .success {
             reporter.summary(
-                "verify: \(verdict); \(files) files, \(TextFormat.size(bytes)) checked in \(TextFormat.duration(reporter.elapsed))")
+                "verify: \(parts.joined(separator: ", ")); \(TextFormat.count(files, "file", "files")), "
+                    + "\(TextFormat.size(bytes)) checked in \(TextFormat.duration(reporter.elapsed))")
         }
-        return stillDamaged.isEmpty ? .success : .failure
+        return status
     }
 }

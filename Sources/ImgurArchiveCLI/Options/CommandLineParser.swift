@@ -8,15 +8,16 @@ import ImgurAPI
 /// `user`, `verify` and `html` are commands when they are the first argument that is not an
 /// option; after `--` every argument is an album id or URL (an album may be called `verify`).
 public enum CommandLineParser {
+    /// - Parameter defaults: what the config file set (`ConfigFile`); the command line wins over it.
     /// - Throws: `CommandError.usage` with a one-line message.
-    public static func parse(_ arguments: [String]) throws(CommandError) -> Invocation {
+    public static func parse(_ arguments: [String], defaults: [String] = []) throws(CommandError) -> Invocation {
         var parsed = Parsed()
         var command = CommandName.archive
         var positionals: [String] = []
-        var remaining = arguments[...]
         var onlyPositional = false
         var used: [(name: String, option: OptionSpec)] = []
-        while let argument = remaining.popFirst() {
+        var words = Self.expand(arguments)[...]
+        while let argument = words.popFirst() {
             if onlyPositional || argument == "-" || !argument.hasPrefix("-") {
                 if positionals.isEmpty && !onlyPositional && command == .archive,
                     let named = CommandName(rawValue: argument), named != .archive
@@ -41,7 +42,7 @@ public enum CommandLineParser {
                 if let attached {
                     value = attached
                 } else {
-                    guard let next = remaining.popFirst() else { throw .usage("missing value for '\(name)'") }
+                    guard let next = words.popFirst() else { throw .usage("missing value for '\(name)'") }
                     value = next
                 }
             } else if attached != nil {
@@ -50,13 +51,86 @@ public enum CommandLineParser {
             try option.apply(&parsed, name, value)
             if parsed.help || parsed.version { break }
             used.append((name, option))
+            parsed.given.insert(option.canonical)
         }
         if parsed.version { return Invocation(command: .version) }
+        if command == .help {
+            guard positionals.count <= 1 else { throw .usage("'help' takes at most one command name") }
+            guard let word = positionals.first else { return Invocation(command: .help(nil)) }
+            guard let named = CommandName(rawValue: word), named != .archive, named != .help else {
+                throw .usage("no command '\(word)'; the commands are \(CommandName.words.joined(separator: ", "))")
+            }
+            return Invocation(command: .help(named))
+        }
         if parsed.help { return Invocation(global: parsed.global, command: .help(command == .archive ? nil : command)) }
         for (name, option) in used where !option.applies(to: command) {
             throw .usage("'\(name)' does not apply to '\(command == .archive ? "archiving" : command.rawValue)'")
         }
+        for group in Usage.exclusive {
+            let given = group.filter { parsed.flags.contains($0) }
+            if given.count > 1 { throw .usage("'\(given[0])' and '\(given[1])' cannot be combined") }
+        }
+        // The config file's settings, where the command line said nothing of the same kind, and
+        // only those that apply to this command (a config file serves every command).
+        if !defaults.isEmpty { try parsed.adopt(try configured(defaults, command: command)) }
         return Invocation(global: parsed.global, command: try finish(parsed, command: command, positionals: positionals))
+    }
+
+    /// The config file's options, each checked, keeping only those that apply to `command`.
+    /// - Throws: `CommandError.configuration` (exit 78) naming the file.
+    private static func configured(_ words: [String], command: CommandName) throws(CommandError) -> [ConfigSetting] {
+        var settings: [ConfigSetting] = []
+        var scratch = Parsed()
+        var rest = expand(words)[...]
+        while let argument = rest.popFirst() {
+            let (name, attached) = split(argument)
+            guard argument.hasPrefix("-"), let option = Usage.option(named: name), option.inConfigFile else {
+                throw .configuration("\(ConfigFile.displayName): '\(argument)' is not an option a config file can set")
+            }
+            var value = attached
+            if option.value != nil, value == nil {
+                guard let next = rest.popFirst() else { throw .configuration("\(ConfigFile.displayName): missing value for '\(name)'") }
+                value = next
+            } else if option.value == nil, attached != nil {
+                throw .configuration("\(ConfigFile.displayName): '\(name)' takes no value")
+            }
+            do {
+                try option.apply(&scratch, name, value)
+            } catch {
+                throw .configuration("\(ConfigFile.displayName): \(error)")
+            }
+            if option.applies(to: command) { settings.append(ConfigSetting(option: option, name: name, value: value)) }
+        }
+        return settings
+    }
+
+    /// Bundled short flags as separate words: `-qv` is `-q -v`; `-j4` and `-j=4` stay one option
+    /// with its value.
+    static func expand(_ arguments: [String]) -> [String] {
+        var words: [String] = []
+        var onlyPositional = false
+        for argument in arguments {
+            guard !onlyPositional, argument.hasPrefix("-"), !argument.hasPrefix("--"), argument.count > 2,
+                let first = Usage.option(named: String(argument.prefix(2))), first.value == nil
+            else {
+                if argument == "--" { onlyPositional = true }
+                words.append(argument)
+                continue
+            }
+            // Every letter a flag (or the last one an option taking the rest as its value).
+            var rest = Substring(argument.dropFirst())
+            while let letter = rest.first {
+                rest = rest.dropFirst()
+                let name = "-\(letter)"
+                guard let option = Usage.option(named: name), option.value != nil, !rest.isEmpty else {
+                    words.append(name)
+                    continue
+                }
+                words.append(name + rest)
+                break
+            }
+        }
+        return words
     }
 
     /// `--name=value` and `-Xvalue` forms.
@@ -66,7 +140,9 @@ public enum CommandLineParser {
             return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
         }
         guard argument.count > 2 else { return (argument, nil) }
-        return (String(argument.prefix(2)), String(argument.dropFirst(2)))
+        // `-j4`, and `-j=4` as in many tools.
+        let value = argument.dropFirst(2)
+        return (String(argument.prefix(2)), String(value.hasPrefix("=") ? value.dropFirst() : value))
     }
 
     private static func finish(_ parsed: Parsed, command: CommandName, positionals: [String]) throws(CommandError)
@@ -78,8 +154,22 @@ public enum CommandLineParser {
             options.inputs = positionals
             return .archive(options)
         case .user:
-            guard positionals.count == 1, let name = positionals.first else {
-                throw .usage("'user' takes one account name: imgur-archive user NAME")
+            guard positionals.count == 1, let given = positionals.first else {
+                throw .usage("'user' takes one account name or URL: imgur-archive user NAME")
+            }
+            var name = given
+            if given.contains("/") || given.contains(".") {
+                // `user https://imgur.com/user/bob`, as the same URL works as an argument.
+                do {
+                    guard case .user(let named) = try ImgurReference.parse(given) else {
+                        throw CommandError.usage("not an account URL: \(given)")
+                    }
+                    name = named
+                } catch let error as ImgurReference.ParseError {
+                    throw .usage("\(error)")
+                } catch {
+                    throw .usage("not an account URL: \(given)")
+                }
             }
             guard ImgurReference.isValidUserName(name) else { throw .usage("not a valid Imgur user name: \(name)") }
             return .user(name: name, try archiveOptions(parsed))
@@ -90,17 +180,13 @@ public enum CommandLineParser {
         case .html:
             guard positionals.isEmpty else { throw .usage("'html' takes no arguments") }
             return .html
+        case .help:
+            return .help(nil)
         }
     }
 
     private static func archiveOptions(_ parsed: Parsed) throws(CommandError) -> ArchiveOptions {
         let flags = parsed.flags
-        if flags.contains("--metadata-only") && flags.contains("--media-only") {
-            throw .usage("'--metadata-only' and '--media-only' cannot be combined")
-        }
-        if flags.contains("--oldest-first") && flags.contains("--newest-first") {
-            throw .usage("'--oldest-first' and '--newest-first' cannot be combined")
-        }
         var options = parsed.archive
         options.scope = flags.contains("--metadata-only") ? .metadataOnly : flags.contains("--media-only") ? .mediaOnly : .everything
         options.order = flags.contains("--oldest-first") ? .oldestFirst : .newestFirst

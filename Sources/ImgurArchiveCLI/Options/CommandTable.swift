@@ -1,4 +1,5 @@
 import ArchiveFormat
+import Jobs
 import Archiver
 
 /// The command words.
@@ -6,9 +7,14 @@ public enum CommandName: String, CaseIterable, Sendable {
     /// No word: archive ids, URLs or links.txt.
     case archive
     case user, verify, html
+    /// `help [COMMAND]`: the help of a command, or the overview.
+    case help
 
     /// The word that names the command on the command line (nil for the default one).
     var word: String? { self == .archive ? nil : rawValue }
+
+    /// The command words, for messages.
+    static var words: [String] { allCases.compactMap(\.word) }
 }
 
 /// One option: its names, its value, its help, the commands it applies to and what it sets. The
@@ -22,9 +28,13 @@ struct OptionSpec: Sendable {
     let help: [String]
     /// The commands it applies to; every command when nil (a global option).
     let commands: Set<CommandName>?
+    /// Whether the config file may set it (not `--help`, `--version`, `--no-config`).
+    var inConfigFile = true
     let apply: @Sendable (inout Parsed, _ name: String, _ value: String?) throws(CommandError) -> Void
 
     func applies(to command: CommandName) -> Bool { commands?.contains(command) ?? true }
+    /// The long name: what the parser records an option as, whichever name was used.
+    var canonical: String { names.last ?? "" }
 }
 
 /// What the parser has read so far, before it is checked against its command.
@@ -34,8 +44,27 @@ struct Parsed: Sendable {
     var verify = VerifyOptions()
     var help = false
     var version = false
-    /// Flags whose combination is checked once everything is read.
+    /// Flags whose combination is checked once everything is read (by their long names).
     var flags: Set<String> = []
+    /// Every option given, by its long name: the config file only sets what the command line did not.
+    var given: Set<String> = []
+
+    /// Takes the config file's settings (already checked) where the command line gave nothing of
+    /// the same kind (`--quiet` on the command line overrides `--verbose` in the file).
+    mutating func adopt(_ settings: [ConfigSetting]) throws(CommandError) {
+        for setting in settings {
+            let siblings = Usage.exclusive.first { $0.contains(setting.option.canonical) } ?? [setting.option.canonical]
+            guard given.isDisjoint(with: siblings) else { continue }
+            try setting.option.apply(&self, setting.name, setting.value)
+        }
+    }
+}
+
+/// One option from the config file, checked against the option table.
+struct ConfigSetting: Sendable {
+    let option: OptionSpec
+    let name: String
+    let value: String?
 }
 
 /// One command: its usage line and what it does.
@@ -48,7 +77,12 @@ struct CommandSpec: Sendable {
 /// Help and version text, generated from the tables.
 public enum Usage {
     public static let version = "0.1.0"
-    public static let line = "USAGE: imgur-archive [<options>] [<id-or-url> ...] | user <name> | verify [<id> ...] | html"
+    public static let line = "USAGE: imgur-archive [<options>] [<id-or-url> ...] | user <name> | verify [<id> ...] | html | help [<command>]"
+
+    /// Options that contradict each other (long names).
+    static let exclusive: [[String]] = [
+        ["--quiet", "--verbose"], ["--metadata-only", "--media-only"], ["--newest-first", "--oldest-first"],
+    ]
 
     static let commands: [CommandSpec] = [
         CommandSpec(
@@ -78,6 +112,9 @@ public enum Usage {
                 "Write index.html and one page per album, to read the archive in",
                 "a browser without Imgur (nothing is loaded from the network).",
             ]),
+        CommandSpec(
+            name: .help, usage: "help [<command>]",
+            abstract: ["Show this help, or the help of one command (also: <command> --help)."]),
     ]
 
     static let archiving: Set<CommandName> = [.archive, .user]
@@ -95,6 +132,24 @@ public enum Usage {
                     throw .usage("'\(name)' takes a number from 1 to \(GlobalOptions.maxJobs), not '\(value ?? "")'")
                 }
                 parsed.global.jobs = jobs
+            }),
+        OptionSpec(
+            names: ["-i", "--input-file"], value: "<file>",
+            help: ["Archive the ids and URLs listed in <file> (one per line, as in", "links.txt; - for stdin) instead of links.txt. May be repeated."],
+            commands: [.archive], apply: { parsed, _, value in parsed.archive.inputFiles.append(value ?? "") }),
+        OptionSpec(
+            names: ["--dry-run"], value: nil,
+            help: ["Say what would be archived, from the catalog and the inputs:", "nothing is asked of Imgur, nothing is written."],
+            commands: archiving, apply: { parsed, _, _ in parsed.archive.dryRun = true }),
+        OptionSpec(
+            names: ["--limit-rate"], value: "<rate>",
+            help: ["Download at most <rate> bytes a second in all (suffixes k, m, g", "count 1024s, as curl's: 500k, 2M)."],
+            commands: [.archive, .user, .verify],
+            apply: { (parsed, name, value) throws(CommandError) in
+                guard let value, let rate = ByteRate.parse(value) else {
+                    throw .usage("'\(name)' takes a rate such as 500k or 2M, not '\(value ?? "")'")
+                }
+                parsed.global.limitRate = rate
             }),
         OptionSpec(
             names: ["--refresh"], value: nil,
@@ -133,7 +188,7 @@ public enum Usage {
             apply: { parsed, name, _ in parsed.flags.insert(name) }),
         OptionSpec(
             names: ["--repair"], value: nil,
-            help: ["verify: fetch again what is missing or damaged (damaged files", "are kept aside as <file>.damaged-<time>)."],
+            help: ["verify: fetch again what is missing or damaged (damaged files", "are kept in quarantine/<ID>/)."],
             commands: [.verify], apply: { parsed, _, _ in parsed.verify.repair = true }),
         OptionSpec(
             names: ["--wait"], value: nil,
@@ -141,15 +196,24 @@ public enum Usage {
             commands: nil, apply: { parsed, _, _ in parsed.global.wait = true }),
         OptionSpec(
             names: ["-q", "--quiet"], value: nil, help: ["Print only errors and a summary of failures."], commands: nil,
-            apply: { parsed, _, _ in parsed.global.verbosity = .quiet }),
+            apply: { parsed, _, _ in
+                parsed.global.verbosity = .quiet
+                parsed.flags.insert("--quiet")
+            }),
         OptionSpec(
             names: ["-v", "--verbose"], value: nil, help: ["Also print every request and retry."], commands: nil,
-            apply: { parsed, _, _ in parsed.global.verbosity = .verbose }),
+            apply: { parsed, _, _ in
+                parsed.global.verbosity = .verbose
+                parsed.flags.insert("--verbose")
+            }),
         OptionSpec(
-            names: ["--version"], value: nil, help: ["Print the version."], commands: nil,
+            names: ["--no-config"], value: nil, help: ["Ignore the config file (\(ConfigFile.displayName))."], commands: nil,
+            inConfigFile: false, apply: { _, _, _ in }),
+        OptionSpec(
+            names: ["--version"], value: nil, help: ["Print the version."], commands: nil, inConfigFile: false,
             apply: { parsed, _, _ in parsed.version = true }),
         OptionSpec(
-            names: ["-h", "--help"], value: nil, help: ["Show this help."], commands: nil,
+            names: ["-h", "--help"], value: nil, help: ["Show this help."], commands: nil, inConfigFile: false,
             apply: { parsed, _, _ in parsed.help = true }),
     ]
 
@@ -175,21 +239,31 @@ public enum Usage {
 
     static let environment = """
         ENVIRONMENT:
-          IMGUR_CLIENT_ID         Client id of your Imgur application (else api_secrets.json in
-                                  the storage directory, else
-                                  $XDG_CONFIG_HOME/imgur-archive/api_secrets.json).
+          IMGUR_CLIENT_ID         Your client id, if you have one (else api_secrets.json in the
+                                  storage directory, else $XDG_CONFIG_HOME/imgur-archive/
+                                  api_secrets.json, else the public one of imgur.com's pages).
           IMGUR_API_BASE          API root (default https://api.imgur.com); plain http only to
                                   a loopback host.
+          https_proxy, http_proxy, ALL_PROXY, NO_PROXY
+                                  Proxies, as curl reads them (socks5h://host:port works too).
+          XDG_CONFIG_HOME         Where config and api_secrets.json are (default ~/.config).
           NO_COLOR                Never use colour.
           SOURCE_DATE_EPOCH       Write this time (unix seconds) in the documents instead of now.
+
+        CONFIG FILE:
+          $XDG_CONFIG_HOME/imgur-archive/config holds default options, as on the command line
+          (--jobs 4, --animated mp4, --limit-rate 2M; # starts a comment). The command line wins;
+          options that do not apply to a command are skipped for it; --no-config ignores the file.
         """
 
     static let exitStatus = """
         EXIT STATUS:
           0    Everything asked for is in the archive (or, for verify, intact).
-          1    Some albums failed or are damaged, or some input could not be used.
+          1    Some albums failed, were found gone from Imgur by this run, or are damaged;
+               or some input could not be used.
           64   Usage error.
-          75   Temporary problem (rate limit, network, another run): run again later.
+          75   Temporary problem (rate limit, network, another run; for verify, an album a
+               run did not finish): run again later.
           78   Configuration error (credentials, storage directory, catalog).
           130  Interrupted (SIGINT); 143 terminated (SIGTERM). Partial files resume next run.
         """

@@ -14,7 +14,7 @@ public struct Invocation: Equatable, Sendable {
 
 /// The commands, each with its own options.
 public enum Command: Equatable, Sendable {
-    /// `--help`, `COMMAND --help`: the help of a command, or the overview (nil).
+    /// `--help`, `COMMAND --help`, `help [COMMAND]`: the help of a command, or the overview (nil).
     case help(CommandName?)
     case version
     /// Archive ids and URLs given as arguments, or every entry of links.txt.
@@ -43,6 +43,8 @@ public struct GlobalOptions: Equatable, Sendable {
     public var verbosity: Verbosity = .normal
     /// Wait for another run on the storage directory instead of exiting with 75.
     public var wait = false
+    /// `--limit-rate`: bytes a second for all downloads together; nil for no limit.
+    public var limitRate: Int64?
 
     public static let defaultJobs = 8
     public static let maxJobs = 64
@@ -54,8 +56,12 @@ public struct GlobalOptions: Equatable, Sendable {
 
 /// Options of an archiving run (the default command and `user`).
 public struct ArchiveOptions: Equatable, Sendable {
-    /// Album ids or URLs; empty means "read links.txt".
+    /// Album ids or URLs; with `inputFiles`, empty means "read links.txt".
     public var inputs: [String] = []
+    /// `-i FILE`: files listing ids and URLs (`-` for stdin), read instead of links.txt.
+    public var inputFiles: [String] = []
+    /// `--dry-run`: say what would be archived; ask nothing of Imgur, write nothing.
+    public var dryRun = false
     public var refresh = false
     public var animated: AnimatedFormat = .gif
     public var scope: ArchiveScope = .everything

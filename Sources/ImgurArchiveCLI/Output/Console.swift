@@ -19,6 +19,8 @@ public struct Console: Sendable {
     public var liveStatus: Bool
     /// stdout may be coloured (a terminal, and no NO_COLOR).
     public var color: Bool
+    /// The terminal's width in columns now (it may be resized while a run goes on); nil if unknown.
+    public var columns: @Sendable () -> Int? = { nil }
 
     public init(
         out: @escaping @Sendable (String) -> Void, err: @escaping @Sendable (String) -> Void, liveStatus: Bool = false,
@@ -51,10 +53,17 @@ public struct Console: Sendable {
                 }
             }
         }
-        return Console(
+        var console = Console(
             out: writer(STDOUT_FILENO), err: writer(STDERR_FILENO),
             liveStatus: isatty(STDERR_FILENO) == 1 && environment["TERM"] != "dumb",
             color: isatty(STDOUT_FILENO) == 1 && !plain)
+        let fallback = environment["COLUMNS"].flatMap { Int($0) }
+        console.columns = {
+            var size = winsize()
+            if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+            return fallback
+        }
+        return console
     }
 
     /// Collects everything in memory (tests).

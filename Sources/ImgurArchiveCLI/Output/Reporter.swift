@@ -9,10 +9,7 @@ import Synchronization
 /// on stderr. Nothing is redrawn when stderr is not a terminal (cron mails stay readable).
 final class Reporter: RunEvents {
     private struct Status {
-        var albumsDone = 0
-        var albumsTotal = 0
-        var files = 0
-        var bytes: Int64 = 0
+        var progress = ProgressLine()
         var shown = false
         var lastDraw: TimeInterval = 0
     }
@@ -47,22 +44,21 @@ final class Reporter: RunEvents {
         switch verdict {
         case .archived, .verified, .repaired, .uploaded, .deleted: "\u{1B}[32m"
         case .partial, .unavailable, .deferred, .incomplete, .uncertain: "\u{1B}[33m"
-        case .failed, .damaged: "\u{1B}[31m"
-        case .alreadyArchived: "\u{1B}[2m"
+        case .failed, .damaged, .notArchived: "\u{1B}[31m"
+        case .alreadyArchived, .recordedUnavailable, .wouldArchive: "\u{1B}[2m"
         }
     }
 
     /// `archived  q6i58  12 files, 34.5 MB  "Title"`.
     func result(_ verdict: Verdict, _ id: String, _ detail: String) {
         let (id, detail) = (TextFormat.terminalSafe(id), TextFormat.terminalSafe(detail))
-        status.withLock { $0.albumsDone += 1 }
-        let label = verdict.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)
+        let label = verdict.label.padding(toLength: 16, withPad: " ", startingAt: 0)
         let painted = console.color ? "\(Self.colour(verdict))\(label)\u{1B}[0m" : label
         let line = "\(painted) \(id.padding(toLength: 7, withPad: " ", startingAt: 0))  \(detail)"
             .trimmingCharacters(in: .whitespaces) + "\n"
         if verdict.isProblem {
             if verbosity == .quiet {
-                emit(err: "error: \(id): \(detail)\n")
+                emit(err: "\(verdict == .unavailable ? "unavailable" : "error"): \(id): \(detail)\n")
             } else {
                 emit(out: line)
             }
@@ -103,8 +99,20 @@ final class Reporter: RunEvents {
     // MARK: Live status (stderr, terminals only)
 
     func expect(_ count: Int) {
-        status.withLock { $0.albumsTotal += count }
+        status.withLock { $0.progress.itemsTotal += count }
         startTicking()
+    }
+
+    func expectFiles(_ count: Int, bytes: Int64) {
+        status.withLock {
+            $0.progress.filesTotal += count
+            $0.progress.bytesTotal += bytes
+        }
+    }
+
+    func itemFinished() {
+        status.withLock { $0.progress.itemsDone += 1 }
+        redraw(force: false)
     }
 
     private func startTicking() {
@@ -128,16 +136,18 @@ final class Reporter: RunEvents {
 
     /// Counted for the status line only: nothing to do without one (cron), on the per-chunk path.
     func fileDone() {
-        guard showsStatus else { return }
-        status.withLock { $0.files += 1 }
+        status.withLock { $0.progress.filesDone += 1 }
         redraw(force: false)
     }
 
+    /// Counted always: the summary gives every byte received, partial files and resumed ranges too.
     func bytesReceived(_ count: Int) {
-        guard showsStatus else { return }
-        status.withLock { $0.bytes += Int64(count) }
+        status.withLock { $0.progress.bytes += Int64(count) }
         redraw(force: false)
     }
+
+    /// Every byte received so far (or, for verify, hashed).
+    var receivedBytes: Int64 { status.withLock { $0.progress.bytes } }
 
     private var showsStatus: Bool { console.liveStatus && verbosity > .quiet }
 
@@ -148,14 +158,7 @@ final class Reporter: RunEvents {
             guard force || now - state.lastDraw >= 0.2 else { return nil }
             state.lastDraw = now
             state.shown = true
-            let elapsed = max(0.001, now - started)
-            var text = "[\(state.albumsDone)/\(state.albumsTotal) albums] \(state.files) files, "
-            text += "\(TextFormat.size(state.bytes)), \(TextFormat.size(Int64(Double(state.bytes) / elapsed)))/s"
-            if state.albumsDone > 0, state.albumsTotal > state.albumsDone {
-                let remaining = elapsed / Double(state.albumsDone) * Double(state.albumsTotal - state.albumsDone)
-                text += ", ETA \(TextFormat.duration(remaining))"
-            }
-            return text
+            return state.progress.text(at: now, width: console.columns())
         }
         if let line { console.err("\r\u{1B}[K\(line)") }
     }
@@ -183,9 +186,11 @@ final class Reporter: RunEvents {
 
     // MARK: Summary
 
+    /// On stdout after the result lines; under --quiet on stderr, with the only lines printed then.
     func summary(_ text: String) {
         clearStatus()
-        console.out("\(TextFormat.terminalSafe(text))\n")
+        let line = "\(TextFormat.terminalSafe(text))\n"
+        if verbosity == .quiet { console.err(line) } else { console.out(line) }
     }
 
     var elapsed: TimeInterval { clock() - started }

@@ -42,6 +42,12 @@ struct Session {
         }
     }
 
+    /// Commands that only read an archive (`verify`, `html`) refuse a directory without a catalog:
+    /// a mistyped `--dir` in cron must not pass as "0 albums intact" or get an empty index.
+    func requireArchive() throws {
+        guard layout.directory.exists(StorageLayout.catalogName) else { throw CommandError.notAnArchive(path: layout.root) }
+    }
+
     /// The client id and where it came from (warning when its file is readable by others; a note,
     /// once, when none is configured and the public one is used).
     func credentials() throws -> Credentials {
@@ -80,9 +86,16 @@ struct Session {
         let mediaTransport = VerboseTransport(
             URLSessionTransport(configuration: ArchiveServices.mediaTransport(jobs: global.jobs, userAgent: userAgent)),
             reporter: reporter)
+        var settings = context.downloadSettings
+        if let limit = global.limitRate {
+            // Under --limit-rate every transfer gets its share; the floor for "too slow" must be
+            // below it, or every file would be deferred.
+            settings.minimumRate = min(settings.minimumRate, Double(limit) / Double(4 * global.jobs))
+        }
         return ArchiveServices(
             layout: layout, client: client, mediaTransport: mediaTransport, budget: budget, retrier: retrier,
-            downloadSettings: context.downloadSettings, jobs: global.jobs, events: reporter, now: context.now)
+            downloadSettings: settings, jobs: global.jobs, events: reporter,
+            limitRate: global.limitRate.map { ByteRate(bytesPerSecond: $0) }, now: context.now)
     }
 
     /// The catalog, opened (and its tail repaired) under the lock.
