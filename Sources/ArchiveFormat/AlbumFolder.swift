@@ -72,6 +72,17 @@ public enum AlbumFolder {
     ///
     /// Each document is streamed to its file record by record: memory does not grow with the
     /// number of media (an album of 300,000).
+    /// `.<file>.part.json` without its `.<file>.part`: a resume hint a crash left behind after the
+    /// file was moved into place (docs/archive-format.md, "Partial downloads").
+    public static func isOrphanResumeHint(_ name: String, in folder: Directory) -> Bool {
+        name.hasPrefix(".") && name.hasSuffix(".part.json") && !folder.exists(String(name.dropLast(".json".count)))
+    }
+
+    /// Removes every orphan resume hint of the folder (under the run lock: nothing else writes there).
+    public static func removeOrphanResumeHints(in folder: Directory) {
+        for name in folder.names() where isOrphanResumeHint(name, in: folder) { folder.remove(name) }
+    }
+
     public static func write(_ metadata: AlbumMetadata, comments: JSONValue?, in folder: Directory) throws(FileError) {
         let id = metadata.id
         var files: [(String, (OpenFile) throws(FileError) -> Void)] = [

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import DurableFiles
@@ -318,5 +319,29 @@ import Darwin
             #expect(!waited)
             #expect(folder.contents(".imgur-archive.lock") == "\(getpid())\n")
         }
+    }
+}
+
+/// `BlockingIO` runs at most `width` calls at once, however many are asked for.
+@Suite struct BlockingIOTests {
+    @Test func atMostWidthCallsRunAtOnce() async throws {
+        let gauge = Locked((now: 0, peak: 0))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<(BlockingIO.width * 3) {
+                group.addTask {
+                    try await BlockingIO.run {
+                        gauge.withLock {
+                            $0.now += 1
+                            $0.peak = max($0.peak, $0.now)
+                        }
+                        usleep(20_000)
+                        gauge.withLock { $0.now -= 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(gauge.current.peak <= BlockingIO.width)
+        #expect(gauge.current.now == 0)
     }
 }

@@ -316,6 +316,37 @@ import Testing
         #expect(harness.json("scraping_logs.json")?["q6i58"]?["status"] == "complete")
     }
 
+    /// A folder a crash kept out of the catalog is added back in input order, not ahead of the
+    /// albums before it: the catalog after a kill is the catalog of an uninterrupted run.
+    @Test func aRecoveredFolderIsCatalogedInInputOrder() async throws {
+        let harness = try Harness()
+        harness.imgur.add(FakeAlbum(id: "AAAAAAA", media: Self.sampleMedia("A")))
+        harness.imgur.add(FakeAlbum(id: "BBBBBBB", media: Self.sampleMedia("B")))
+        #expect(await harness.run(["BBBBBBB"]).status == .success)
+        try harness.write("{\n}\n", to: "scraping_logs.json")  // B finished, its line lost
+        let result = await harness.run(["AAAAAAA", "BBBBBBB"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        let text = String(decoding: try #require(harness.data("scraping_logs.json")), as: UTF8.self)
+        let keys = text.split(separator: "\n").compactMap { $0.hasPrefix("\"") ? $0.prefix(9) : nil }
+        #expect(keys == ["\"AAAAAAA\"", "\"BBBBBBB\""])
+        #expect(result.out.hasPrefix("archived         AAAAAAA"), "and the lines in that order: \(result.out)")
+        #expect(result.out.contains("\nalready archived BBBBBBB  (folder complete; added to the catalog)\n"))
+    }
+
+    /// A resume hint a kill left beside a finished file is litter: verify says so, the next run removes it.
+    @Test func anOrphanResumeHintIsALeftoverTheNextRunRemoves() async throws {
+        let harness = try Harness()
+        let media = Self.sampleMedia()
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: media))
+        #expect(await harness.run(["q6i58"]).status == .success)
+        try harness.write("{}", to: "q6i58/.\(media[0].fileName).part.json")
+        let verify = await harness.run(["verify"])
+        #expect(verify.status == .success)
+        #expect(verify.out.contains("1 leftover temporary file (the next run removes it)"))
+        #expect(await harness.run(["--refresh", "q6i58"]).status == .success)
+        #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58/.\(media[0].fileName).part.json")))
+    }
+
     @Test func aStorageDirectoryThatDoesNotExistIsAConfigurationError() async throws {
         let harness = try Harness()
         let result = await harness.run(["--dir", "nope", "q6i58"])

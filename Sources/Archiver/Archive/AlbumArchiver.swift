@@ -85,6 +85,9 @@ struct AlbumArchiver: Sendable {
                     }
                 }
             }
+        case .recovered:
+            // The scheduler commits these without archiving anything.
+            throw ArchiveError.resumeMismatch(url: item.id.rawValue, reason: "a recovered folder is not fetched")
         case .listed(let listed):
             guard case .album(let album) = listed, album.images.count < (album.imagesCount ?? Int64.max) else {
                 return (listed, listed.raw["in_gallery"]?.boolValue == true)
@@ -115,6 +118,7 @@ struct AlbumArchiver: Sendable {
             let folder = try layout.albumFolder(id, create: true)
             // Under the run lock, what a killed run left behind is only litter.
             folder.removeLeftovers()
+            AlbumFolder.removeOrphanResumeHints(in: folder)
             let reading = AlbumFolder.read(id, in: folder)
             // Documents of a newer version are never overwritten as if they were ours.
             for case .newerSchema(let name, let version) in reading.problems {

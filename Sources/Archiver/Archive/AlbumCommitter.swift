@@ -108,6 +108,10 @@ final class AlbumCommitter: Sendable {
                 let kept = entry.mediaCount - entry.missing.count
                 events.result(.partial, id.rawValue, "\(kept) of \(files); not served by Imgur any more: \(entry.missing.joined(separator: ", "))  \(TextFormat.quoted(entry.title))")
             }
+        case .recovered(let entry):
+            guard record(entry) else { return }
+            books.tally.alreadyArchived += 1
+            events.result(.alreadyArchived, id.rawValue, "(folder complete; added to the catalog)")
         case .unavailable(let entry):
             guard record(entry) else { return }
             books.tally.unavailable += 1

@@ -5,6 +5,8 @@ import ImgurAPI
 /// How one album of the run ended.
 enum AlbumResult: Sendable {
     case archived(AlbumReport)
+    /// A complete folder a crash kept out of the catalog: its entry is added back.
+    case recovered(CatalogEntry)
     /// Imgur says it does not exist: recorded in the catalog so it is not asked for again.
     case unavailable(CatalogEntry)
     /// Imgur no longer has it, but the archive does: the archived copy and its entry are kept.
@@ -38,6 +40,25 @@ public struct Tally: Sendable, Equatable {
     public var bytes: Int64 = 0
 
     public init() {}
+
+    /// The counts of two runs together (`user me` archives its albums, then its loose images).
+    public static func + (lhs: Tally, rhs: Tally) -> Tally {
+        var sum = lhs
+        sum.archived += rhs.archived
+        sum.partial += rhs.partial
+        sum.alreadyArchived += rhs.alreadyArchived
+        sum.unavailable += rhs.unavailable
+        sum.recordedUnavailable += rhs.recordedUnavailable
+        sum.goneButKept += rhs.goneButKept
+        sum.failed += rhs.failed
+        sum.failedTemporarily += rhs.failedTemporarily
+        sum.deferred += rhs.deferred
+        sum.cancelled += rhs.cancelled
+        sum.invalidInputs += rhs.invalidInputs
+        sum.files += rhs.files
+        sum.bytes += rhs.bytes
+        return sum
+    }
 
     /// Something failed for a reason that will not fix itself, some input could not be used, or
     /// this run found that Imgur no longer has something asked for.

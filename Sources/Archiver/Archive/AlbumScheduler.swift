@@ -62,6 +62,7 @@ public struct AlbumScheduler: Sendable {
     static func archiveOne(
         _ item: WorkItem, archiver: AlbumArchiver, budget: RateLimitBudget, now: @Sendable () -> Date
     ) async -> AlbumResult {
+        if case .recovered(let entry) = item.source { return .recovered(entry) }
         do {
             return .archived(try await archiver.archive(item))
         } catch let error as ImgurAPIError {

@@ -17,6 +17,9 @@ public struct WorkItem: Sendable {
         /// An item an account listing already returned: an image is complete as listed; an album
         /// still needs `/3/album/{id}` for its images.
         case listed(GalleryItem)
+        /// A complete folder a crash kept out of the catalog: its entry is added back, in input
+        /// order like every other commit, without a request.
+        case recovered(CatalogEntry)
     }
 
     public let id: ImgurID
@@ -30,6 +33,7 @@ public struct WorkItem: Sendable {
         case .albumOrImage, .gallery: [.album, .image]
         case .listed(.album): .album
         case .listed(.image): .image
+        case .recovered(let entry): AlbumKinds(entry.kind)
         }
     }
     /// Which file to keep for animated media, when this item must differ from the run's choice

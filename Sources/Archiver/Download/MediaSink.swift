@@ -245,8 +245,10 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
             job.folder.remove(job.stateName)
             throw ArchiveError.resumeMismatch(url: url, reason: "the partial file does not have \(total) bytes")
         }
-        try job.folder.rename(job.partialName, to: job.fileName)
+        // The resume hint goes first: a crash between the two steps then leaves a partial file
+        // without a hint (resumed by hashing it), never a hint that outlives its file.
         job.folder.remove(job.stateName)
+        try job.folder.rename(job.partialName, to: job.fileName)
         return .stored(
             StoredMedia(
                 fileName: job.fileName, bytes: total, sha256: hasher.hexDigest(),

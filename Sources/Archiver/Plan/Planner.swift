@@ -49,27 +49,40 @@ public struct Planner: Sendable {
             }
             guard let id = entry.reference.id else { continue }
             events.expect(1)
-            let item = WorkItem(id: id, source: source)
-            let recorded = request.refresh ? nil : catalog.recorded(id, for: request.scope, asking: item.lookups)
-            if recorded == .archived {
-                plan.tally.alreadyArchived += 1
-                events.result(.alreadyArchived, id.rawValue, "")
-                events.itemFinished()
-            } else if case .unavailable(let checkedAt) = recorded {
-                plan.tally.recordedUnavailable += 1
-                let when = checkedAt.map { "recorded \(Timestamp.iso8601(unix: $0)); " } ?? ""
-                events.result(.recordedUnavailable, id.rawValue, "(\(when)--refresh to ask again)")
-                events.itemFinished()
-            } else if !request.refresh, !catalog.contains(id), let recovered = recoverable(id) {
-                try catalog.append(recovered)
-                plan.tally.alreadyArchived += 1
-                events.result(.alreadyArchived, id.rawValue, "(folder complete; added to the catalog)")
-                events.itemFinished()
-            } else if planned.insert(id).inserted {
-                plan.work.append(item)
-            }
+            try consider(WorkItem(id: id, source: source), plan: &plan, planned: &planned)
         }
         return plan
+    }
+
+    /// Listed work (`user me`): each item skipped when done, as an input entry would be.
+    public func plan(listed items: [WorkItem]) throws -> Plan {
+        var plan = Plan()
+        var planned: Set<ImgurID> = []
+        events.expect(items.count)
+        for item in items { try consider(item, plan: &plan, planned: &planned) }
+        return plan
+    }
+
+    /// Reports `item` done without a request when the catalog (or a complete folder) says so;
+    /// otherwise adds it to the work, once.
+    private func consider(_ item: WorkItem, plan: inout Plan, planned: inout Set<ImgurID>) throws {
+        let id = item.id
+        let recorded = request.refresh ? nil : catalog.recorded(id, for: request.scope, asking: item.lookups)
+        if recorded == .archived {
+            plan.tally.alreadyArchived += 1
+            events.result(.alreadyArchived, id.rawValue, "")
+            events.itemFinished()
+        } else if case .unavailable(let checkedAt) = recorded {
+            plan.tally.recordedUnavailable += 1
+            let when = checkedAt.map { "recorded \(Timestamp.iso8601(unix: $0)); " } ?? ""
+            events.result(.recordedUnavailable, id.rawValue, "(\(when)--refresh to ask again)")
+            events.itemFinished()
+        } else if !request.refresh, !catalog.contains(id), let recovered = recoverable(id) {
+            // Committed in input order with the rest, so that a crash never reorders the catalog.
+            if planned.insert(id).inserted { plan.work.append(WorkItem(id: id, source: .recovered(recovered))) }
+        } else if planned.insert(id).inserted {
+            plan.work.append(item)
+        }
     }
 
     /// Typed work handed over as it is (`verify --repair`): nothing is skipped.

@@ -148,11 +148,15 @@ struct AlbumVerifier: Sendable {
             let names = [record.file].compactMap { $0 } + (record.url.map {
                 ["\(record.id).\(URL(string: $0)?.pathExtension.lowercased() ?? "")"]
             } ?? [])
-            for name in names { belonging.formUnion([".\(name).part", ".\(name).part.json", ".\(name).size-mismatch"]) }
+            for name in names {
+                belonging.formUnion([".\(name).part", ".\(name).size-mismatch"])
+                // A resume hint belongs only beside its partial file (else a crash left it: litter).
+                if folder.exists(".\(name).part") { belonging.insert(".\(name).part.json") }
+            }
         }
         for name in folder.names() where !belonging.contains(name) {
             if Self.isKeptDamagedCopy(name, of: belonging) { continue }
-            if Directory.isTemporaryName(name) {
+            if Directory.isTemporaryName(name) || AlbumFolder.isOrphanResumeHint(name, in: folder) {
                 check.leftovers.append(name)
                 continue
             }
