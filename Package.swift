@@ -20,15 +20,19 @@ let package = Package(
         /// Files that survive crashes: atomic writes with explicit modes, the append log, the run
         /// lock, streaming SHA-256.
         .target(name: "DurableFiles", dependencies: ["CSHA256", "ExactJSON"]),
-        /// Two libcurl calls interposed to work around FoundationNetworking 6.3.1 defects: a dispatch
+        /// libcurl calls interposed to work around FoundationNetworking 6.3.1 defects: a dispatch
         /// source that spins while a connection waits, and bodies decoded that were never asked for
-        /// (docs/urlsession-linux.md §10). The executable must export the two symbols.
+        /// (docs/urlsession-linux.md §10); and to cut its costs over TLS: the CA bundle parsed for every
+        /// connection, 16 KB body pieces (docs/performance.md). The executable must export the symbols.
         .target(
             name: "CCurlShim",
             linkerSettings: [
                 .unsafeFlags([
                     "-Xlinker", "--export-dynamic-symbol=curl_multi_setopt",
                     "-Xlinker", "--export-dynamic-symbol=curl_easy_setopt",
+                    "-Xlinker", "--export-dynamic-symbol=curl_multi_info_read",
+                    "-Xlinker", "--export-dynamic-symbol=curl_multi_remove_handle",
+                    "-Xlinker", "--export-dynamic-symbol=curl_easy_cleanup",
                 ]),
                 .linkedLibrary("dl"),
             ]),

@@ -78,6 +78,12 @@ public final class URLSessionTransport: HTTPTransport {
         return ia_curl_shim_wrapped_multi_handles() > 0
     }
 
+    /// Body pieces libcurl handed over and pieces `CCurlShim` passed on after gathering them into
+    /// 256 KiB (docs/performance.md): the second is far below the first on a large download.
+    public static var bodyPieces: (fromLibcurl: Int, toFoundation: Int) {
+        (ia_curl_shim_gathered_pieces(), ia_curl_shim_passed_pieces())
+    }
+
     /// Keeps FoundationNetworking from creating anything under `$HOME`: the shared URLCache and
     /// cookie storage it sets up on first use make `~/.cache/org.swift.foundation.URLCache/…` and
     /// `~/.local/share/<folder>/` (docs/urlsession-linux.md §10). Call it first thing in `main`,

@@ -227,6 +227,26 @@ struct URLSessionTransportTests {
         #expect(URLSessionTransport.workaroundsAreActive)
     }
 
+    /// libcurl's 16 KB pieces reach FoundationNetworking gathered (docs/performance.md), every byte
+    /// of them, in order, before the transfer completes; a redirect's body never mixes with the next.
+    @Test func bodyPiecesAreGatheredAndEveryByteArrivesInOrder() async throws {
+        let body = distinctBytes(8_000_000)
+        let server = try LoopbackServer { request in
+            request.path == "/moved" ? .redirect(to: "/big.mp4") : .bytes(body, contentType: "video/mp4")
+        }
+        defer { server.stop() }
+        let before = URLSessionTransport.bodyPieces
+        let sink = RecordingSink()
+        _ = try await URLSessionTransport().stream(request(server, "/moved", maxRedirects: 2), into: sink)
+        #expect(sink.body == body)
+        let after = URLSessionTransport.bodyPieces
+        let fromLibcurl = after.fromLibcurl - before.fromLibcurl
+        let toFoundation = after.toFoundation - before.toFoundation
+        // Other tests download meanwhile: only the lower bound and the gathering ratio are exact.
+        #expect(fromLibcurl >= body.count / 16_384)
+        #expect(toFoundation < fromLibcurl, "gathered: \(fromLibcurl) pieces became \(toFoundation)")
+    }
+
     // MARK: Sinks that throw
 
     @Test func sinkErrorOnHeadIsRethrownExactly() async throws {

@@ -4,4 +4,7 @@
 int ia_curl_shim_wrapped_multi_handles(void);
 /// How many easy handles had content decoding switched off.
 long ia_curl_shim_undecoded_easy_handles(void);
+/// Body pieces libcurl handed over, and pieces passed on to FoundationNetworking after gathering.
+long ia_curl_shim_gathered_pieces(void);
+long ia_curl_shim_passed_pieces(void);
 #endif
