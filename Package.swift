@@ -33,6 +33,7 @@ let package = Package(
                     "-Xlinker", "--export-dynamic-symbol=curl_multi_info_read",
                     "-Xlinker", "--export-dynamic-symbol=curl_multi_remove_handle",
                     "-Xlinker", "--export-dynamic-symbol=curl_easy_cleanup",
+                    "-Xlinker", "--export-dynamic-symbol=curl_easy_pause",
                 ]),
                 .linkedLibrary("dl"),
             ]),
@@ -49,19 +50,23 @@ let package = Package(
         .target(name: "Jobs", dependencies: ["HTTPCore", "ImgurAPI"]),
         /// The read side: download, archive, accounts, verify, the offline viewer.
         .target(name: "Archiver", dependencies: ["ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs"]),
+        /// The write side: upload jobs that never lose or repeat an item, their albums, deletion.
+        .target(name: "Uploader", dependencies: ["ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs"]),
+        /// `serve`: a small HTTP/1.1 server and seed 002's API over the upload jobs.
+        .target(name: "LocalAPI", dependencies: ["DurableFiles", "ExactJSON", "Uploader"]),
 
         // MARK: Command line
 
         /// Options, commands, the session, output.
         .target(
             name: "ImgurArchiveCLI",
-            dependencies: ["Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs"]),
+            dependencies: ["Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs", "LocalAPI", "Uploader"]),
         .executableTarget(name: "imgur-archive", dependencies: ["HTTPCore", "ImgurArchiveCLI"]),
 
         // MARK: Tests
 
         /// A real HTTP/1.1 server on 127.0.0.1:0 that answers like Imgur, and test helpers.
-        .target(name: "TestSupport", dependencies: ["ExactJSON", "HTTPCore"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["DurableFiles", "ExactJSON", "HTTPCore"], path: "Tests/TestSupport"),
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ExactJSONTests", dependencies: ["ExactJSON"]),
         .testTarget(name: "DurableFilesTests", dependencies: ["CSHA256", "DurableFiles", "ExactJSON", "TestSupport"]),
@@ -74,10 +79,15 @@ let package = Package(
             dependencies: ["Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs", "TestSupport"]),
         .testTarget(
             name: "ImgurArchiveCLITests",
-            dependencies: ["ImgurArchiveCLI", "Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs", "TestSupport"]),
+            dependencies: [
+                "ImgurArchiveCLI", "Archiver", "ArchiveFormat", "DurableFiles", "ExactJSON", "HTTPCore", "ImgurAPI", "Jobs",
+                "LocalAPI", "TestSupport", "Uploader",
+            ]),
+        .testTarget(
+            name: "UploaderTests", dependencies: ["Uploader", "ArchiveFormat", "DurableFiles", "ExactJSON", "ImgurAPI", "TestSupport"]),
         /// The built binary, run as a user runs it: the only tests that need the executable.
         .testTarget(
             name: "BinaryTests",
-            dependencies: ["imgur-archive", "ImgurArchiveCLI", "ArchiveFormat", "DurableFiles", "ExactJSON", "TestSupport"]),
+            dependencies: ["imgur-archive", "ImgurArchiveCLI", "ArchiveFormat", "DurableFiles", "ExactJSON", "TestSupport", "Uploader"]),
     ]
 )

@@ -294,6 +294,30 @@ int curl_multi_remove_handle(CURLM *multi, CURL *easy) {
     return real(multi, easy);
 }
 
+// ---- 5. Pausing a transfer that has no connection
+//
+// libcurl 7.88's curl_easy_pause answers CURLE_BAD_FUNCTION_ARGUMENT (43) for a handle that has no
+// connection (yet, or any more), and FoundationNetworking calls it through `try!`: cancelling an upload
+// whose answer has not come (a SIGTERM while Imgur is silent) crashed the process with "Fatal error:
+// 'try!' expression unexpectedly raised an error: libcurl.Easy Code=43". Pausing or unpausing a
+// transfer that has no connection changes nothing, so that answer becomes CURLE_OK.
+typedef int (*pause_fn)(CURL *, int);
+static atomic_long pauseWithoutConnection;
+
+int curl_easy_pause(CURL *easy, int bitmask) {
+    static _Atomic(pause_fn) f;
+    pause_fn real = atomic_load(&f);
+    if (!real) { real = (pause_fn)next_symbol("curl_easy_pause"); atomic_store(&f, real); }
+    int rc = real(easy, bitmask);
+    if (rc == 43 && easy != NULL) {
+        atomic_fetch_add(&pauseWithoutConnection, 1);
+        return 0;
+    }
+    return rc;
+}
+
+long ia_curl_shim_pauses_without_connection(void) { return atomic_load(&pauseWithoutConnection); }
+
 void curl_easy_cleanup(CURL *easy) {
     static _Atomic(cleanup_fn) f;
     cleanup_fn real = atomic_load(&f);

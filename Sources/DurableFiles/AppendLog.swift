@@ -53,6 +53,8 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// The file's length as this process left it: anything else means another writer.
     private var length: Int64 = 0
     private var file: OpenFile
+    /// The mode of the file when this log creates or rewrites it (0600 for logs holding secrets).
+    private var mode: mode_t = 0o644
     /// Set when an append failed: no later append is tried, so the file keeps the state the undo
     /// left it in (see `append`).
     private var failure: FileError?
@@ -75,14 +77,16 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// - Throws: `Damage` when the file is damaged anywhere but at its tail (the file is then left
     ///   exactly as it was), or `FileError`.
     ///   A second process that opens the same log while this one has it gets `FileError.locked`.
-    public static func open(_ name: String, in directory: Directory, now: Date = Date()) throws -> AppendLog {
+    public static func open(_ name: String, in directory: Directory, now: Date = Date(), mode: mode_t = 0o644) throws
+        -> AppendLog
+    {
         let path = directory.path(name)
         if directory.isSymlink(name) {
             throw FileError.unsafe(path: path, reason: "is a symbolic link; refusing to follow it out of the storage directory")
         }
         if directory.fileSize(name) ?? 0 == 0 {
             // Missing, or empty (nothing in it to lose): start a new one.
-            try directory.writeAtomically(Data("{\n}\n".utf8), to: name)
+            try directory.writeAtomically(Data("{\n}\n".utf8), to: name, mode: mode)
         }
         let file = try directory.openForAppending(name)
         try file.lockExclusively()
@@ -91,7 +95,7 @@ public final class AppendLog<Record: AppendLogRecord> {
             // Not what an interrupted append leaves (or, ending in a brace, maybe not). A valid
             // JSON object in another layout (the Python original's json.dump, jq, all entries on
             // one line) is converted; anything else that is not a torn tail is refused untouched.
-            if try migrateForeignLayout(name, in: directory, now: now) {
+            if try migrateForeignLayout(name, in: directory, now: now, mode: mode) {
                 scan = try Scan.read(directory, name)
                 if let problem = scan.problem {
                     throw Damage(path: path, line: problem.line, reason: problem.reason)
@@ -106,6 +110,7 @@ public final class AppendLog<Record: AppendLogRecord> {
             try replaced.lockExclusively()
             return replaced
         }())
+        log.mode = mode
         log.summaries = scan.summaries
         log.entryCount = scan.entryCount
         log.duplicateCount = scan.entryCount - scan.summaries.count
@@ -212,7 +217,7 @@ public final class AppendLog<Record: AppendLogRecord> {
     public func compact() throws(FileError) {
         guard duplicateCount > 0 else { return }
         let lastLine = try Self.lastLines(directory, name)
-        let (output, temporary) = try directory.createTemporary(for: name)
+        let (output, temporary) = try directory.createTemporary(for: name, mode: mode)
         do {
             try output.write(Data("{\n".utf8))
             var written = 0
@@ -269,7 +274,7 @@ public final class AppendLog<Record: AppendLogRecord> {
             // Pieces of the old closing brace are not worth a file; anything else is kept.
             let meaningful = cut.contains { !"\n\r\t },".utf8.contains($0) && $0 != 0 }
             if meaningful {
-                let aside = try directory.writeAside(cut, as: "\(name).torn-\(Int64(now.timeIntervalSince1970))")
+                let aside = try directory.writeAside(cut, as: "\(name).torn-\(Int64(now.timeIntervalSince1970))", mode: mode)
                 note += "; the \(cut.count) bytes cut off are in \(directory.path(aside))"
             }
         }
@@ -280,7 +285,9 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// A log that is a valid JSON object in another layout (the original Python tool wrote its
     /// catalog with `json.dump`): rewritten one entry per line, the original kept as `.orig-<time>`.
     /// - Returns: false (nothing written) unless the file is such an object, of valid keys, of objects.
-    private static func migrateForeignLayout(_ name: String, in directory: Directory, now: Date) throws(FileError) -> Bool {
+    private static func migrateForeignLayout(_ name: String, in directory: Directory, now: Date, mode: mode_t) throws(FileError)
+        -> Bool
+    {
         let original = try directory.read(name)
         guard let json = try? JSONValue.parse(original), case .object(let members) = json else { return false }
         var text = "{\n"
@@ -290,8 +297,8 @@ public final class AppendLog<Record: AppendLogRecord> {
             text += String(decoding: value.serialized(.compact), as: UTF8.self)
         }
         text += members.isEmpty ? "}\n" : "\n}\n"
-        _ = try directory.writeAside(original, as: "\(name).orig-\(Int64(now.timeIntervalSince1970))")
-        try directory.writeAtomically(Data(text.utf8), to: name)
+        _ = try directory.writeAside(original, as: "\(name).orig-\(Int64(now.timeIntervalSince1970))", mode: mode)
+        try directory.writeAtomically(Data(text.utf8), to: name, mode: mode)
         return true
     }
 

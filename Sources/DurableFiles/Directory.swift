@@ -220,12 +220,12 @@ public final class Directory: Sendable {
     }
 
     /// Writes `data` to a new file `baseName` (or `baseName-2`, ...) that no earlier copy has.
-    public func writeAside(_ data: Data, as baseName: String) throws(FileError) -> String {
+    public func writeAside(_ data: Data, as baseName: String, mode: mode_t = 0o644) throws(FileError) -> String {
         var candidate = baseName
         var number = 1
         while true {
             do {
-                let file = try create(candidate, exclusive: true)
+                let file = try create(candidate, exclusive: true, mode: mode)
                 try file.write(data)
                 try file.sync()
                 try file.close()

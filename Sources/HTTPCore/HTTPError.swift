@@ -13,6 +13,9 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The server compressed the answer although only `identity` was asked for: refused, never
     /// inflated (a few MB on the wire can inflate to gigabytes).
     case unexpectedEncoding(url: String, encoding: String)
+    /// A request that is not idempotent, cancelled before any byte of it was sent (it was waiting
+    /// for a connection): the server cannot have seen it.
+    case cancelledUnsent(url: String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
             return "transfer of \(url) ended after \(received) of \(expected) bytes"
         case .unexpectedEncoding(let url, let encoding):
             return "\(url) answered with Content-Encoding \(Self.printable(encoding)), which was not asked for; refused"
+        case .cancelledUnsent(let url):
+            return "stopped before anything was sent to \(Self.hostOf(url))"
         }
     }
 
@@ -55,7 +60,7 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
 extension HTTPError: RetryableError {
     public var isTransient: Bool {
         switch self {
-        case .connectionFailed, .timedOut, .incompleteBody: true
+        case .connectionFailed, .timedOut, .incompleteBody, .cancelledUnsent: true
         case .tooManyRedirects, .bodyTooLarge, .unexpectedEncoding: false
         }
     }
@@ -63,6 +68,7 @@ extension HTTPError: RetryableError {
     public var retryAfter: TimeInterval? { nil }
 
     public var provesRequestNotProcessed: Bool {
+        if case .cancelledUnsent = self { return true }
         if case .connectionFailed(_, let code, _) = self { return Self.neverConnectedCodes.contains(code) }
         return false
     }

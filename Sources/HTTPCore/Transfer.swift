@@ -45,7 +45,10 @@ final class Transfer: Sendable {
             state.continuation = continuation
             return false
         }
-        if cancelled { continuation.resume(throwing: CancellationError()) }
+        // Cancelled before the task was started: a POST then provably never left.
+        if cancelled {
+            continuation.resume(throwing: request.isIdempotent ? CancellationError() : HTTPError.cancelledUnsent(url: request.url.absoluteString))
+        }
         return !cancelled
     }
 
@@ -158,7 +161,13 @@ final class Transfer: Sendable {
         let url = request.url.absoluteString
         switch state.abort {
         case .sink(let sinkError)?: return .failure(sinkError)
-        case .callerCancelled?: return .failure(CancellationError())
+        case .callerCancelled?:
+            // A POST cancelled before a byte of it went out (it waited for a connection): provably
+            // not received, so it may be sent again; anything else may have reached the server.
+            if !request.isIdempotent, state.head == nil, task.countOfBytesSent == 0 {
+                return .failure(HTTPError.cancelledUnsent(url: url))
+            }
+            return .failure(CancellationError())
         case .deadline?: return .failure(HTTPError.timedOut(url: url, seconds: request.deadline, idle: false))
         case .tooManyRedirects?: return .failure(HTTPError.tooManyRedirects(url: url, limit: request.maxRedirects))
         case .challenged?:

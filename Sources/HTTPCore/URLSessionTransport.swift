@@ -100,7 +100,12 @@ public final class URLSessionTransport: HTTPTransport {
         let lane = leastLoadedLane()
         lane.load.add(1, ordering: .relaxed)
         defer { lane.load.subtract(1, ordering: .relaxed) }
-        try await lane.limiter.acquire()
+        do {
+            try await lane.limiter.acquire()
+        } catch is CancellationError where !request.isIdempotent {
+            // Cancelled while waiting for a connection: nothing of it went out.
+            throw HTTPError.cancelledUnsent(url: request.url.absoluteString)
+        }
         defer { lane.limiter.release() }
 
         let urlRequest = urlRequest(for: request)

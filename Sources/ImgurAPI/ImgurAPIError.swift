@@ -28,6 +28,11 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
     case overCapacity(status: Int, message: String?, retryAfter: TimeInterval?)
     /// 5xx.
     case serverError(status: Int, message: String?, retryAfter: TimeInterval?)
+    /// 400 "These actions are forbidden." with `CDN-Error: yes`: Imgur's edge refuses this address
+    /// or client before the API sees the request; retrying does not help (docs/imgur-api.md §12).
+    case refusedAtEdge(message: String?)
+    /// 400 "Invalid refresh token" from `/oauth2/token`: the login is gone; log in again.
+    case invalidRefreshToken(message: String?)
     /// Any other unexpected status.
     case unexpectedStatus(status: Int, message: String?)
     /// The body was not JSON where JSON was expected (an HTML error page, for example).
@@ -44,7 +49,7 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
             // Varnish and CDN error pages arrive as HTML with a 5xx status.
             return status >= 500 || status == 429
         case .invalidBaseURL, .notFound, .invalidClientID, .invalidAccessToken, .forbidden, .unexpectedStatus,
-            .malformedResponse:
+            .malformedResponse, .refusedAtEdge, .invalidRefreshToken:
             return false
         }
     }
@@ -83,6 +88,12 @@ public enum ImgurAPIError: Error, Equatable, Sendable, CustomStringConvertible {
             return "Imgur is over capacity (HTTP \(status)\(Self.quoted(message)))"
         case .serverError(let status, let message, _):
             return "Imgur server error (HTTP \(status)\(Self.quoted(message)))"
+        case .refusedAtEdge(let message):
+            return "Imgur refuses requests from this address or client (HTTP 400\(Self.quoted(message)), CDN-Error: yes); "
+                + "retrying will not help"
+        case .invalidRefreshToken(let message):
+            return "Imgur rejected the login's refresh token (HTTP 400\(Self.quoted(message))); "
+                + "log in again with 'imgur-archive login', or remove it with 'imgur-archive logout'"
         case .unexpectedStatus(let status, let message):
             return "unexpected answer from Imgur (HTTP \(status)\(Self.quoted(message)))"
         case .notJSON(let status, let contentType, let snippet):
@@ -108,7 +119,7 @@ extension ImgurAPIError: RetryableError {
     /// §12 (no capture shows an image stored behind one), not a documented guarantee.
     public var provesRequestNotProcessed: Bool {
         switch self {
-        case .rateLimited: true
+        case .rateLimited, .refusedAtEdge: true
         // An HTML page with another status may come from anywhere along the way: not proof.
         case .overCapacity(let status, _, _): status == 403
         default: false

@@ -2,6 +2,7 @@ import ArchiveFormat
 import DurableFiles
 import Foundation
 import ImgurAPI
+import Uploader
 
 /// What stops a command before or outside its work, with what the user needs to fix it.
 public enum CommandError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -47,8 +48,14 @@ enum ExitStatus {
             }
         case let error as ImgurAPIError:
             switch error {
-            case .invalidClientID, .invalidBaseURL: return .configuration
+            case .invalidClientID, .invalidBaseURL, .invalidRefreshToken: return .configuration
             default: return error.isTransient ? .temporary : .failure
+            }
+        case let error as UploadError:
+            switch error {
+            case .noSuchJob: return .usage
+            case .damagedJob: return .configuration
+            case .notUploadable, .refusedByImgur: return .failure
             }
         case is CancellationError:
             return .interrupted

@@ -34,6 +34,8 @@ public enum ImgurArchiveTool {
             switch invocation.command {
             case .archive(let options):
                 return try await ArchiveCommand(options: options).run(session)
+            case .user(let name, let options) where name.lowercased() == "me":
+                return try await OwnAccountCommand(options: options).run(session)
             case .user(let name, var options):
                 options.inputs = []
                 return try await ArchiveCommand(options: options, account: name).run(session)
@@ -41,6 +43,20 @@ public enum ImgurArchiveTool {
                 return try await VerifyCommand(options: options).run(session)
             case .html:
                 return try await HTMLCommand().run(session)
+            case .upload(let options):
+                return try await UploadCommand(options: options).run(session)
+            case .jobs(let options):
+                return try JobsCommand(options: options).jobs(session)
+            case .uploads(let options):
+                return try JobsCommand(options: options).uploads(session)
+            case .delete(let options):
+                return try await DeleteCommand(options: options).run(session)
+            case .login(let options):
+                return try await LoginCommand(options: options).run(session)
+            case .logout:
+                return try LoginCommand.logout(session)
+            case .serve(let options):
+                return try await ServeCommand(options: options).run(session)
             case .help, .version:
                 return .success
             }

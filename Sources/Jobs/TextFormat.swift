@@ -30,6 +30,26 @@ public enum TextFormat {
     /// body): every control character (C0, DEL, C1: escape sequences, OSC 52 clipboard writes, OSC 8
     /// links, window titles) becomes `?`, line breaks become spaces (no fake lines), and bidi and
     /// other invisible format characters are dropped. Every line the reporter prints goes through it.
+    /// `/3/image/<deletehash>` and `/3/album/<deletehash>` with the deletehash left out: a URL in
+    /// a message or a `--verbose` line must not give away what can delete an upload. (Image and
+    /// album ids, 5 to 7 characters, stay.)
+    public static func redactingDeletehashes(_ text: String) -> String {
+        guard text.contains("/3/image/") || text.contains("/3/album/") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let marker = rest.range(of: "/3/image/") ?? rest.range(of: "/3/album/") {
+            let earlier = [rest.range(of: "/3/image/"), rest.range(of: "/3/album/")].compactMap { $0 }.min { $0.lowerBound < $1.lowerBound } ?? marker
+            out += rest[..<earlier.upperBound]
+            rest = rest[earlier.upperBound...]
+            let segment = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            if segment.count > 7 {
+                out += "<deletehash>"
+                rest = rest.dropFirst(segment.count)
+            }
+        }
+        return out + rest
+    }
+
     public static func terminalSafe(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
         var out = String.UnicodeScalarView()

@@ -26,36 +26,20 @@ enum BinaryRunner {
     /// A started binary whose stdout and stderr are read as they come, so that a test can wait for
     /// what it prints (an event) instead of for a length of time.
     final class Running: @unchecked Sendable {
-        // `process` is only read after `run()`; the two buffers sit behind their locks.
-        let process: Process
-        private let out = Locked(Data())
-        private let err = Locked(Data())
-        private let done = DispatchGroup()
+        let child: ChildProcess
 
-        fileprivate init(_ process: Process, out outPipe: Pipe, err errPipe: Pipe) {
-            self.process = process
-            for (pipe, buffer) in [(outPipe, out), (errPipe, err)] {
-                done.enter()
-                // A thread of its own per pipe: blocking reads, never on the cooperative pool.
-                Thread.detachNewThread { [done] in
-                    let handle = pipe.fileHandleForReading
-                    while true {
-                        let chunk = handle.availableData
-                        if chunk.isEmpty { break }
-                        buffer.withLock { $0.append(chunk) }
-                    }
-                    done.leave()
-                }
-            }
+        fileprivate init(_ child: ChildProcess) {
+            self.child = child
         }
 
-        var pid: Int32 { process.processIdentifier }
-        var stdout: String { String(decoding: out.current, as: UTF8.self) }
-        var stderr: String { String(decoding: err.current, as: UTF8.self) }
+        var pid: Int32 { child.pid }
+        var isRunning: Bool { child.isRunning }
+        var stdout: String { child.stdout }
+        var stderr: String { child.stderr }
 
         /// Waits until stderr contains `text` (or the process has ended).
         func waitForStderr(_ text: String, timeout: TimeInterval = 120) async -> Bool {
-            await waitUntil(timeout: timeout) { stderr.contains(text) || !process.isRunning }
+            _ = await whenTrue(timeout: timeout, { [child] in child.stderr.contains(text) || !child.isRunning })
             return stderr.contains(text)
         }
 
@@ -71,30 +55,16 @@ enum BinaryRunner {
         }
 
         func finish() async -> Result {
-            await withCheckedContinuation { continuation in
-                done.notify(queue: .global()) { [self] in
-                    process.waitUntilExit()
-                    continuation.resume(returning: Result(status: process.terminationStatus, out: stdout, err: stderr))
-                }
-            }
+            let (status, out, err) = await child.finish()
+            return Result(status: status, out: out, err: err)
         }
     }
 
     /// Starts the binary (or `launcher` with `arguments`, to wrap it in a shell).
     static func start(
-        _ arguments: [String], environment: [String: String], directory: String, launcher: String? = nil
+        _ arguments: [String], environment: [String: String], directory: String, launcher: String? = nil, input: Data? = nil
     ) throws -> Running {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launcher ?? executable)
-        process.arguments = arguments
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        return Running(process, out: out, err: err)
+        Running(try ChildProcess(launcher ?? executable, arguments, environment: environment, directory: directory, input: input))
     }
 
     static func run(

@@ -95,7 +95,7 @@ import Testing
         var held: RunLock? = try RunLock.acquire(Directory.open(harness.directory), wait: false)
         let running = try BinaryRunner.start(["--wait", "q6i58"], environment: harness.baseEnvironment, directory: harness.directory)
         #expect(await running.waitForStderr("waiting for another imgur-archive run to finish with \(harness.directory)"))
-        #expect(running.process.isRunning, "the second run waits for the lock")
+        #expect(running.isRunning, "the second run waits for the lock")
         #expect(harness.imgur.requestCount == 0)
         withExtendedLifetime(held) {}
         held = nil

@@ -122,4 +122,46 @@ struct RequestBodyTests {
         }
         return result
     }
+
+    // MARK: Cancelled POSTs
+
+    /// A POST the server has received (then it answers nothing) and that is cancelled: nobody
+    /// can tell whether it was acted on, so it is a plain cancellation, never "unsent".
+    @Test func aCancelledPostThatWasSentMayHaveReachedTheServer() async throws {
+        let server = try LoopbackServer { _ in ServerResponse.json("{}").with(.stallWithoutResponse) }
+        defer { server.stop() }
+        let request = HTTPRequest(
+            url: testURL(server.baseURL.absoluteString + "/3/image"), method: "POST",
+            body: .json(Data(String(repeating: "x", count: 50_000).utf8)), idleTimeout: 30, deadline: 60)
+        let transport = URLSessionTransport()
+        let task = Task { try await transport.fetch(request) }
+        #expect(await waitUntil { server.requestCount == 1 })
+        task.cancel()
+        let result = await task.result
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+
+    /// A POST still waiting for a connection when it is cancelled never left: it is "unsent",
+    /// which proves the server did not act on it.
+    @Test func aCancelledPostStillWaitingForAConnectionIsUnsent() async throws {
+        let server = try LoopbackServer { request in
+            request.path == "/busy" ? ServerResponse.json("{}").with(.stallWithoutResponse) : .json("{}")
+        }
+        defer { server.stop() }
+        let transport = URLSessionTransport(configuration: .init(sessions: 1, connectionsPerSession: 1))
+        let busy = Task { try await transport.fetch(HTTPRequest(url: testURL(server.baseURL.absoluteString + "/busy"), idleTimeout: 30, deadline: 60)) }
+        #expect(await waitUntil { server.requestCount == 1 })
+        let post = HTTPRequest(
+            url: testURL(server.baseURL.absoluteString + "/3/image"), method: "POST", body: .json(Data("{}".utf8)),
+            idleTimeout: 30, deadline: 60)
+        let task = Task { try await transport.fetch(post) }
+        try await Task.sleep(for: .milliseconds(300))  // it queues behind the busy connection
+        task.cancel()
+        let result = await task.result
+        #expect(throws: HTTPError.cancelledUnsent(url: post.url.absoluteString)) { try result.get() }
+        #expect(server.requests(matching: "/3/image").isEmpty)
+        #expect(HTTPError.cancelledUnsent(url: "u").provesRequestNotProcessed)
+        busy.cancel()
+        _ = await busy.result
+    }
 }

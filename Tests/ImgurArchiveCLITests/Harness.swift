@@ -21,6 +21,9 @@ final class Harness: ArchiveFixture, @unchecked Sendable {
     var reserve = RateLimitReserve(client: 10, user: 2)
     /// A fixed clock, so that two runs write byte-identical documents.
     var now = Date(timeIntervalSince1970: 1_790_000_000)
+    /// Lines standard input gives, one per read; and whether it is a terminal (a prompt).
+    var input: [String] = []
+    var inputIsTerminal = false
 
     override init() throws {
         environment = [:]
@@ -41,9 +44,15 @@ final class Harness: ArchiveFixture, @unchecked Sendable {
     func run(_ arguments: [String]) async -> Result {
         let (console, captured) = Console.capturing()
         let fixed = now
-        let context = RunContext(
+        var context = RunContext(
             environment: environment, currentDirectory: directory, console: console, now: { fixed },
             retryPolicy: retryPolicy, downloadSettings: downloadSettings, reserve: reserve)
+        let lines = Locked(input)
+        context.readLine = { lines.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
+        let terminal = inputIsTerminal
+        context.inputIsTerminal = { terminal }
+        context.uploadTimeouts = (5, 60)
+        context.firstProcessingPoll = 0.05
         let status = await ImgurArchiveTool.run(arguments, context: context)
         return Result(status: status, out: captured.out, err: captured.err)
     }

@@ -6,6 +6,8 @@ import Foundation
 /// - `GET /3/image/{id}` → one image.
 /// - `GET /media/{file}` → media bytes, honouring `Range` / `If-Range` like a static file server.
 /// - `GET /removed.png` → the 503-byte placeholder.
+/// - The write side (uploads, albums, deletion, OAuth, `/3/account/me`): FakeImgur+Uploads.swift,
+///   +Albums, +OAuth, +Account, +RateLimits, +Faults; inspection in +Records.
 /// Faults are queued per path with `inject`, and every request is logged by the server.
 public final class FakeImgur: Sendable {
     public static let clientID = "test-client-id-0123"
@@ -17,7 +19,7 @@ public final class FakeImgur: Sendable {
         case plainStatusFirst
     }
 
-    private struct State {
+    struct State {
         var albums: [String: FakeAlbum] = [:]
         /// Files served by name.
         var media: [String: FakeMedia] = [:]
@@ -31,15 +33,34 @@ public final class FakeImgur: Sendable {
         var style = WireStyle.escapedSlashesDataFirst
         var rateLimit: (client: Int, user: Int)? = (12_400, 490)
         var honourRange = true
+        /// Uploads, albums made through the API, logins, allowances on POST.
+        var write: WriteState
     }
 
-    private let state = Locked(State())
+    let state: Locked<State>
     public let server: LoopbackServer
+    /// Where uploads' media and long request bodies (spooled by the server) are kept.
+    public let directory: String
+    private let ownsDirectory: Bool
 
-    public init() throws {
-        let state = self.state
+    /// Starts the server. Request bodies over 8 MiB are spooled to files in `directory` and uploaded
+    /// media are kept there, so big uploads cost the test process no memory; without a `directory`
+    /// the fake makes a temporary one of its own and removes it when it goes away.
+    public init(directory: String? = nil) throws {
+        let folder = try directory ?? makeTemporaryDirectory("fake-imgur")
+        self.directory = folder
+        ownsDirectory = directory == nil
+        let state = Locked(State(write: WriteState(directory: folder)))
+        self.state = state
         // The handler needs the server's address for media links; it is read from the request's Host.
-        server = try LoopbackServer { request in FakeImgur.answer(request, state: state) }
+        server = try LoopbackServer(spooling: .init(threshold: 8 << 20, directory: folder)) { request in
+            FakeImgur.answer(request, state: state)
+        }
+    }
+
+    deinit {
+        server.stop()
+        if ownsDirectory { try? FileManager.default.removeItem(atPath: directory) }
     }
 
     public var apiBase: String { server.baseURL.absoluteString }
@@ -118,10 +139,19 @@ public final class FakeImgur: Sendable {
         if let fault = snapshot.1 { return fault }
         let current = snapshot.0
         let base = "http://\(request.header("Host") ?? "127.0.0.1")"
+        if path.hasPrefix("/oauth2/") {
+            return oauth(request, state: state)
+        }
         if path.hasPrefix("/3/") {
-            // Ours, or the public client id imgur.com's own pages send (the fallback without one).
-            guard ["Client-ID \(clientID)", "Client-ID 546c25a59c58ad7"].contains(request.header("Authorization") ?? "") else {
-                return apiError(403, "Invalid client_id", request: path, style: current.style)
+            // Our client id, the public one imgur.com's own pages send (the fallback without one), or
+            // a login's access token (FakeImgur+OAuth.swift).
+            let identity: Identity
+            switch authenticate(request, state: state) {
+            case .refused(let refusal): return refusal
+            case .granted(let who): identity = who
+            }
+            if let written = writeSide(request, identity: identity, state: state, base: base) {
+                return written
             }
             // Like Imgur's, the budget falls by one with every request.
             let limits = state.withLock { state -> (client: Int, user: Int)? in
@@ -203,7 +233,7 @@ public final class FakeImgur: Sendable {
          ("points", .number("11")), ("score", .number("11")), ("comment_count", .number("2")), ("topic", .null)]
     }
 
-    private static func withRateLimit(_ response: ServerResponse, _ limits: (client: Int, user: Int)?) -> ServerResponse {
+    static func withRateLimit(_ response: ServerResponse, _ limits: (client: Int, user: Int)?) -> ServerResponse {
         guard let limits else { return response }
         var response = response
         response.headers += [
@@ -224,10 +254,10 @@ public final class FakeImgur: Sendable {
     }
 
     /// A v3 error answer: `{"data":{"error":…,"request":…,"method":"GET"},"success":false,"status":…}`.
-    public static func apiError(_ status: Int, _ message: String, request: String, style: WireStyle = .escapedSlashesDataFirst)
-        -> ServerResponse
-    {
-        let data: FakeJSON = .object([("error", .string(message)), ("request", .string(request)), ("method", .string("GET"))])
+    public static func apiError(
+        _ status: Int, _ message: String, request: String, style: WireStyle = .escapedSlashesDataFirst, method: String = "GET"
+    ) -> ServerResponse {
+        let data: FakeJSON = .object([("error", .string(message)), ("request", .string(request)), ("method", .string(method))])
         return .json(envelope(data, style: style, status: status, success: false), status: status)
     }
 }

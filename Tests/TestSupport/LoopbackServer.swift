@@ -10,6 +10,10 @@ import Glibc
 ///
 /// Call ``stop()`` when done (it is also called from `deinit`). A handler that captures the server
 /// strongly keeps it alive, so capture it weakly or stop it explicitly.
+///
+/// Bodies are held in memory (``ServerRequest/body``) unless the server is started with a
+/// ``BodySpooling``: then a body longer than its threshold goes to a file of its own while it is read
+/// (``ServerRequest/bodyFile``), so a 200 MB upload costs the test process no more memory than a small one.
 public final class LoopbackServer: Sendable {
     /// Produces the response for one request. Called on the connection's own thread, so it may block or be slow;
     /// requests on different connections run concurrently.
@@ -24,8 +28,12 @@ public final class LoopbackServer: Sendable {
     private let core: ServerCore
 
     /// Binds `127.0.0.1:0`, listens, and starts accepting connections on a thread of its own.
+    /// - Parameters:
+    ///   - spooling: where and above what length request bodies are written to a file instead of
+    ///     memory; `nil` (the default) keeps every body in memory.
+    ///   - handler: answers each request.
     /// - Throws: ``StartError`` when a socket call fails.
-    public init(handler: @escaping Handler) throws {
+    public init(spooling: BodySpooling? = nil, handler: @escaping Handler) throws {
         _ = ignoreSIGPIPEOnce
         let (fd, port) = try Self.openListener()
         guard let url = URL(string: "http://127.0.0.1:\(port)") else {
@@ -34,7 +42,7 @@ public final class LoopbackServer: Sendable {
         }
         self.port = port
         self.baseURL = url
-        self.core = ServerCore(listenFD: fd, handler: handler)
+        self.core = ServerCore(listenFD: fd, spooling: spooling, handler: handler)
         core.start()
     }
 
@@ -154,13 +162,15 @@ private final class ServerCore: Sendable {
 
     let state: Locked<State>
     let handler: LoopbackServer.Handler
+    let spooling: LoopbackServer.BodySpooling?
     // Only the accept thread closes the listener, after accept() has returned for good, so reading it
     // without the lock is safe; stop() shuts it down under the lock while `listenerOpen` is true.
     let listenFD: Int32
     let threads = DispatchGroup()
 
-    init(listenFD: Int32, handler: @escaping LoopbackServer.Handler) {
+    init(listenFD: Int32, spooling: LoopbackServer.BodySpooling?, handler: @escaping LoopbackServer.Handler) {
         self.listenFD = listenFD
+        self.spooling = spooling
         self.handler = handler
         self.state = Locked(State())
     }
@@ -327,6 +337,10 @@ private struct Connection {
             case .request(let request, let keepAlive):
                 core.record(request)
                 let response = core.handler(request)
+                // A spooled body lives only while the handler runs; a handler keeps what it needs.
+                if let file = request.bodyFile {
+                    unlink(file)
+                }
                 switch write(response, for: request, keepAlive: keepAlive) {
                 case .keepOpen:
                     continue
@@ -480,10 +494,10 @@ private struct Connection {
             ? !connectionTokens.contains("close")
             : connectionTokens.contains("keep-alive")
 
-        let body: Data
+        let body: SpooledBody
         switch readBody(of: probe) {
-        case .success(let data):
-            body = data
+        case .success(let read):
+            body = read
         case .failure(.closed):
             return .closed
         case .failure(.bad(let status, let message)):
@@ -493,9 +507,11 @@ private struct Connection {
             method: method,
             target: target,
             headers: headers,
-            body: body,
+            body: body.data,
             connectionID: id,
-            version: version
+            version: version,
+            bodyFile: body.file,
+            bodyLength: body.length
         )
         return .request(request, keepAlive: keepAlive)
     }
@@ -505,7 +521,18 @@ private struct Connection {
         case bad(status: Int, message: String)
     }
 
-    private mutating func readBody(of request: ServerRequest) -> Result<Data, BodyError> {
+    private static let spoolFailure = BodyError.bad(status: 500, message: "cannot write the spool file")
+
+    // A body read into memory, or spooled to a file when the server spools bodies this long.
+    private struct SpooledBody {
+        var data = Data()
+        var file: String?
+        var length = 0
+
+        static func memory(_ data: Data) -> SpooledBody { SpooledBody(data: data, length: data.count) }
+    }
+
+    private mutating func readBody(of request: ServerRequest) -> Result<SpooledBody, BodyError> {
         let transferCodings = request.headerValues("Transfer-Encoding").flatMap(Self.tokens)
         let lengths = request.headerValues("Content-Length").flatMap(Self.tokens)
         if !transferCodings.isEmpty {
@@ -522,7 +549,7 @@ private struct Connection {
             return readChunkedBody()
         }
         guard let first = lengths.first else {
-            return .success(Data())
+            return .success(SpooledBody())
         }
         guard lengths.allSatisfy({ $0 == first }), first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let length = Int(first)
@@ -530,10 +557,20 @@ private struct Connection {
             return .failure(.bad(status: 400, message: "invalid Content-Length"))
         }
         guard length > 0 else {
-            return .success(Data())
+            return .success(SpooledBody())
         }
         if let failure = answerExpectation(of: request, bodyAlreadyHere: available >= length) {
             return .failure(failure)
+        }
+        if let spooling = core.spooling, length > spooling.threshold {
+            guard let spool = BodySpool(directory: spooling.directory) else {
+                return .failure(.bad(status: 500, message: "cannot create a spool file in \(spooling.directory)"))
+            }
+            if case .failure(let error) = copy(length, into: spool) {
+                spool.remove()
+                return .failure(error)
+            }
+            return spool.finish() ? .success(SpooledBody(file: spool.path, length: length)) : .failure(Self.spoolFailure)
         }
         while available < length {
             guard fill() else {
@@ -542,7 +579,40 @@ private struct Connection {
         }
         let body = Data(buffer[start..<(start + length)])
         start += length
-        return .success(body)
+        return .success(.memory(body))
+    }
+
+    // Moves the next `count` body bytes, buffered ones first, then straight from the socket, into
+    // `spool`; never reads past them, so a pipelined request stays in the buffer. Consumed bytes are
+    // dropped from the buffer here (no caller holds an index into it while a body is copied), or a
+    // chunked body, whose size lines are read through the buffer, would pile up there whole.
+    private mutating func copy(_ count: Int, into spool: BodySpool) -> Result<Void, BodyError> {
+        var remaining = count
+        let buffered = min(available, remaining)
+        if buffered > 0 {
+            let written = buffer[start..<(start + buffered)].withUnsafeBytes { spool.write($0) }
+            guard written else { return .failure(Self.spoolFailure) }
+            start += buffered
+            remaining -= buffered
+        }
+        if start == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            start = 0
+        }
+        let fd = self.fd
+        while remaining > 0 {
+            let received = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, remaining), 0) }
+            if received > 0 {
+                let written = scratch.withUnsafeBytes { spool.write(UnsafeRawBufferPointer(rebasing: $0[0..<received])) }
+                guard written else { return .failure(Self.spoolFailure) }
+                remaining -= received
+            } else if received < 0, errno == EINTR {
+                continue
+            } else {
+                return .failure(.closed)
+            }
+        }
+        return .success(())
     }
 
     // libcurl sends `Expect: 100-continue` before large uploads and waits up to a second for this
@@ -582,8 +652,20 @@ private struct Connection {
         }
     }
 
-    private mutating func readChunkedBody() -> Result<Data, BodyError> {
+    private mutating func readChunkedBody() -> Result<SpooledBody, BodyError> {
+        var spool: BodySpool?
+        let result = readChunkedBody(spool: &spool)
+        if case .failure = result {
+            spool?.remove()
+        }
+        return result
+    }
+
+    // Chunks go to memory until the total passes the spooling threshold, then everything so far
+    // and every later chunk go to `spool`.
+    private mutating func readChunkedBody(spool: inout BodySpool?) -> Result<SpooledBody, BodyError> {
         var body = Data()
+        var total = 0
         while true {
             let line: ArraySlice<UInt8>
             switch readLine() {
@@ -601,19 +683,34 @@ private struct Connection {
                 // Trailer fields up to the empty line; they are read and dropped.
                 while true {
                     switch readLine() {
-                    case .success(let trailer) where trailer.isEmpty: return .success(body)
+                    case .success(let trailer) where trailer.isEmpty:
+                        guard let spool else { return .success(.memory(body)) }
+                        return spool.finish() ? .success(SpooledBody(file: spool.path, length: total)) : .failure(Self.spoolFailure)
                     case .success: continue
                     case .failure(let error): return .failure(error)
                     }
                 }
             }
-            while available < size {
-                guard fill() else {
-                    return .failure(.closed)
+            total += size
+            if spool == nil, let spooling = core.spooling, total > spooling.threshold {
+                guard let created = BodySpool(directory: spooling.directory) else {
+                    return .failure(.bad(status: 500, message: "cannot create a spool file in \(spooling.directory)"))
                 }
+                spool = created
+                guard body.withUnsafeBytes({ created.write($0) }) else { return .failure(Self.spoolFailure) }
+                body = Data()
             }
-            body.append(contentsOf: buffer[start..<(start + size)])
-            start += size
+            if let spool {
+                if case .failure(let error) = copy(size, into: spool) { return .failure(error) }
+            } else {
+                while available < size {
+                    guard fill() else {
+                        return .failure(.closed)
+                    }
+                }
+                body.append(contentsOf: buffer[start..<(start + size)])
+                start += size
+            }
             switch readLine() {
             case .success(let rest) where rest.isEmpty: continue
             case .success: return .failure(.bad(status: 400, message: "chunk data longer than its size"))
@@ -625,8 +722,16 @@ private struct Connection {
     // MARK: Writing
 
     private mutating func write(_ response: ServerResponse, for request: ServerRequest, keepAlive wanted: Bool) -> Ending {
-        if response.behavior == .closeWithoutResponse {
+        switch response.behavior {
+        case .closeWithoutResponse:
             return .closeGracefully
+        case .resetWithoutResponse:
+            return .reset
+        case .stallWithoutResponse:
+            while !waitForHangUp(seconds: 3600) {}
+            return .closeNow
+        default:
+            break
         }
         let status = response.status
         let bodyAllowed = !((100...199).contains(status) || status == 204 || status == 304)
@@ -708,7 +813,7 @@ private struct Connection {
                 while !waitForHangUp(seconds: 3600) {}
             }
             return .closeNow
-        case .closeWithoutResponse:
+        case .closeWithoutResponse, .resetWithoutResponse, .stallWithoutResponse:
             return .closeGracefully
         }
     }

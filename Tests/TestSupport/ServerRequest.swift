@@ -14,26 +14,44 @@ public struct ServerRequest: Sendable {
     public let version: String
     /// Every header field in the order received, names and values as sent (values trimmed of surrounding whitespace).
     public let headers: [(name: String, value: String)]
-    /// The request body, framed by `Content-Length` or chunked transfer coding; empty when there is none.
+    /// The request body, framed by `Content-Length` or chunked transfer coding; empty when there is none,
+    /// and when it was spooled to ``bodyFile``.
     public let body: Data
+    /// The file a long body was written to instead of ``body``, when the server spools bodies
+    /// (``LoopbackServer/BodySpooling``); it exists only while the handler runs. `nil` for bodies in memory.
+    public let bodyFile: String?
+    /// The body's length in bytes, wherever it is: ``body``'s count, or the length of ``bodyFile``.
+    public let bodyLength: Int
     /// Identifies the TCP connection that carried the request; equal IDs mean the client reused a connection.
     public let connectionID: Int
 
     /// Creates a request by hand, e.g. to unit-test a handler or ``ServerResponse/file(_:contentType:for:etag:honourRange:)``
-    /// without a network round trip. `path` and `query` are derived from `target`.
+    /// without a network round trip. `path` and `query` are derived from `target`. With a `bodyFile`,
+    /// `body` should be empty; `bodyLength` defaults to `body.count`, or the file's size.
     public init(
         method: String = "GET",
         target: String,
         headers: [(name: String, value: String)] = [],
         body: Data = Data(),
         connectionID: Int = 0,
-        version: String = "HTTP/1.1"
+        version: String = "HTTP/1.1",
+        bodyFile: String? = nil,
+        bodyLength: Int? = nil
     ) {
         self.method = method
         self.target = target
         self.version = version
         self.headers = headers
         self.body = body
+        self.bodyFile = bodyFile
+        if let bodyLength {
+            self.bodyLength = bodyLength
+        } else if let bodyFile {
+            let size = (try? FileManager.default.attributesOfItem(atPath: bodyFile)[.size] as? NSNumber)?.intValue
+            self.bodyLength = size ?? 0
+        } else {
+            self.bodyLength = body.count
+        }
         self.connectionID = connectionID
         let (path, query) = Self.split(target: target)
         self.path = path
@@ -53,6 +71,7 @@ public struct ServerRequest: Sendable {
     }
 
     /// The request body decoded as UTF-8 (invalid sequences are replaced), handy for asserting on JSON or form posts.
+    /// Empty for a spooled body: see ``bodyData(limit:)``.
     public var bodyText: String {
         String(decoding: body, as: UTF8.self)
     }

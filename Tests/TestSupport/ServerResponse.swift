@@ -32,6 +32,11 @@ public struct ServerResponse: Sendable {
         case stallAfter(bytes: Int)
         /// Reads the request, then closes the connection without sending anything.
         case closeWithoutResponse
+        /// Reads the request, then resets the connection (TCP RST, `SO_LINGER` 0) without sending anything.
+        case resetWithoutResponse
+        /// Reads the request, then sends nothing and keeps the socket open until the client goes away or
+        /// the server stops: the client sees only its own timeout.
+        case stallWithoutResponse
     }
 
     /// Creates a response; with no arguments it is an empty `200 OK`.

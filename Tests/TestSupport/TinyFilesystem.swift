@@ -37,13 +37,8 @@ public struct TinyFilesystem {
     }
 
     private static func run(_ command: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
+        guard let child = try? ChildProcess(command[0], Array(command.dropFirst()), environment: ["PATH": "/usr/bin:/bin"], directory: "/")
+        else { return -1 }
+        return child.waitSynchronously()
     }
 }

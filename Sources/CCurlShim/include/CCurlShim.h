@@ -7,4 +7,6 @@ long ia_curl_shim_undecoded_easy_handles(void);
 /// Body pieces libcurl handed over, and pieces passed on to FoundationNetworking after gathering.
 long ia_curl_shim_gathered_pieces(void);
 long ia_curl_shim_passed_pieces(void);
+/// curl_easy_pause calls on a handle without a connection, answered CURLE_OK instead of 43.
+long ia_curl_shim_pauses_without_connection(void);
 #endif

@@ -57,15 +57,30 @@ enum APIAnswer {
             return .invalidAccessToken(status: 403, message: message)
         case 403:
             return .forbidden(status: 403, message: message)
+        case 400 where head.headers["cdn-error"]?.lowercased() == "yes":
+            return .refusedAtEdge(message: message)
+        case 400 where lowered.contains("refresh token"):
+            return .invalidRefreshToken(message: message)
         case 429:
             let limits = RateLimitStatus(headers: head.headers, now: now)
             let reset = limits?.clientRemaining == 0 ? limits?.clientReset : limits?.userReset
-            return .rateLimited(message: message, retryAfter: retryAfter, resetAt: reset)
+            // "You are uploading too fast. Please wait 59 more minutes.": the wait, when nothing else says it.
+            return .rateLimited(message: message, retryAfter: retryAfter, resetAt: reset ?? waitInMessage(lowered, now: now))
         case 500...599:
             return .serverError(status: status, message: message, retryAfter: retryAfter)
         default:
             return .unexpectedStatus(status: status, message: message)
         }
+    }
+
+    /// "wait 59 more minutes" (or seconds) in a 429's message, as a time.
+    static func waitInMessage(_ lowered: String, now: Date) -> Date? {
+        guard let range = lowered.range(of: "wait ") else { return nil }
+        let words = lowered[range.upperBound...].split(separator: " ").prefix(3)
+        guard let count = words.first.flatMap({ Double($0) }), count >= 0, count < 100_000 else { return nil }
+        let unit = words.dropFirst().first { $0.hasPrefix("minute") || $0.hasPrefix("second") || $0.hasPrefix("hour") }
+        let seconds = unit?.hasPrefix("hour") == true ? 3600.0 : unit?.hasPrefix("second") == true ? 1.0 : 60.0
+        return now.addingTimeInterval(count * seconds)
     }
 
     /// The human message of any known error shape.

@@ -10,6 +10,9 @@ public struct APIConfiguration: Sendable, Equatable {
     public let clientID: String
     public var idleTimeout: TimeInterval
     public var deadline: TimeInterval
+    /// Uploads: the server may work a minute after the last byte (docs/urlsession-linux.md §7).
+    public var uploadIdleTimeout: TimeInterval = 180
+    public var uploadDeadline: TimeInterval = 3_600
 
     /// - Throws: `ImgurAPIError.invalidBaseURL` unless `baseURL` is https, or plain http to a
     ///   loopback host (the test server, a local proxy).

@@ -7,7 +7,8 @@ public struct RateLimitStatus: Sendable, Equatable {
     public var clientRemaining: Int64?
     public var userLimit: Int64?
     public var userRemaining: Int64?
-    /// `X-RateLimit-UserReset` is a unix time (unlike `X-Post-Rate-Limit-Reset`, a duration).
+    /// `X-RateLimit-UserReset` is a unix time per the docs, but a 2025 answer gave a duration
+    /// (`3600`): both are read (docs/imgur-api.md §12).
     public var userReset: Date?
     /// `X-RateLimit-ClientReset` (seen in 2025 answers) is a number of seconds.
     public var clientReset: Date?
@@ -46,7 +47,10 @@ public struct RateLimitStatus: Sendable, Equatable {
         clientRemaining = number("x-ratelimit-clientremaining")
         userLimit = number("x-ratelimit-userlimit")
         userRemaining = number("x-ratelimit-userremaining")
-        userReset = number("x-ratelimit-userreset").map { Date(timeIntervalSince1970: TimeInterval($0)) }
+        userReset = number("x-ratelimit-userreset").map { value in
+            // No unix time of this century is below a billion; a duration of that size is absurd.
+            value < 1_000_000_000 ? now.addingTimeInterval(TimeInterval(value)) : Date(timeIntervalSince1970: TimeInterval(value))
+        }
         clientReset = number("x-ratelimit-clientreset").map { now.addingTimeInterval(TimeInterval($0)) }
         postLimit = number("x-post-rate-limit-limit")
         postRemaining = number("x-post-rate-limit-remaining")

@@ -172,7 +172,12 @@ public enum CommandLineParser {
                 }
             }
             guard ImgurReference.isValidUserName(name) else { throw .usage("not a valid Imgur user name: \(name)") }
-            return .user(name: name, try archiveOptions(parsed))
+            if parsed.archive.listOnly || parsed.list.json, name.lowercased() != "me" {
+                throw .usage("'--list' and '--json' are for 'user me' (the logged-in account)")
+            }
+            var options = try archiveOptions(parsed)
+            options.json = parsed.list.json
+            return .user(name: name, options)
         case .verify:
             var options = parsed.verify
             options.ids = positionals
@@ -180,6 +185,41 @@ public enum CommandLineParser {
         case .html:
             guard positionals.isEmpty else { throw .usage("'html' takes no arguments") }
             return .html
+        case .upload:
+            var options = parsed.upload
+            options.inputs = positionals
+            if options.resume != nil, !positionals.isEmpty {
+                throw .usage("'--resume' finishes a job: give no files with it (a new upload is a new job)")
+            }
+            if options.resume == nil, positionals.isEmpty { throw .usage("'upload' needs files, folders or URLs (or --resume JOB)") }
+            if options.newAlbum != nil, options.album != nil { throw .usage("'--new-album' and '--album' cannot be combined") }
+            if options.retryUncertain, options.resume == nil { throw .usage("'--retry-uncertain' goes with '--resume JOB'") }
+            return .upload(options)
+        case .jobs:
+            guard positionals.count <= 1 else { throw .usage("'jobs' takes at most one job id") }
+            var options = parsed.list
+            options.job = positionals.first
+            return .jobs(options)
+        case .uploads:
+            guard positionals.isEmpty else { throw .usage("'uploads' takes no arguments") }
+            return .uploads(parsed.list)
+        case .delete:
+            guard !positionals.isEmpty else { throw .usage("'delete' needs job ids or image ids") }
+            var options = parsed.delete
+            options.targets = positionals
+            return .delete(options)
+        case .login:
+            guard positionals.isEmpty else {
+                throw .usage("'login' takes no arguments (a refresh token is read from stdin with --refresh-token -)")
+            }
+            if parsed.login.status, parsed.login.refreshTokenFromStdin { throw .usage("'--status' and '--refresh-token' cannot be combined") }
+            return .login(parsed.login)
+        case .logout:
+            guard positionals.isEmpty else { throw .usage("'logout' takes no arguments") }
+            return .logout
+        case .serve:
+            guard positionals.isEmpty else { throw .usage("'serve' takes no arguments") }
+            return .serve(parsed.serve)
         case .help:
             return .help(nil)
         }

@@ -7,6 +7,8 @@ public enum CommandName: String, CaseIterable, Sendable {
     /// No word: archive ids, URLs or links.txt.
     case archive
     case user, verify, html
+    /// The write side (docs/upload-jobs.md).
+    case upload, jobs, uploads, delete, login, logout, serve
     /// `help [COMMAND]`: the help of a command, or the overview.
     case help
 
@@ -42,6 +44,11 @@ struct Parsed: Sendable {
     var global = GlobalOptions()
     var archive = ArchiveOptions()
     var verify = VerifyOptions()
+    var upload = UploadOptions()
+    var list = ListOptions()
+    var delete = DeleteOptions()
+    var login = LoginOptions()
+    var serve = ServeOptions()
     var help = false
     var version = false
     /// Flags whose combination is checked once everything is read (by their long names).
@@ -77,7 +84,7 @@ struct CommandSpec: Sendable {
 /// Help and version text, generated from the tables.
 public enum Usage {
     public static let version = "0.1.0"
-    public static let line = "USAGE: imgur-archive [<options>] [<id-or-url> ...] | user <name> | verify [<id> ...] | html | help [<command>]"
+    public static let line = "USAGE: imgur-archive [<options>] [<id-or-url> ...] | <command> [<options>] [<argument> ...]"
 
     /// Options that contradict each other (long names).
     static let exclusive: [[String]] = [
@@ -98,6 +105,7 @@ public enum Usage {
             abstract: [
                 "Archive every album and gallery submission of an account. A",
                 "rerun stops at the first page where everything is archived.",
+                "user me (with a login): hidden and secret albums too.",
             ]),
         CommandSpec(
             name: .verify, usage: "verify [<id> ...]",
@@ -113,11 +121,38 @@ public enum Usage {
                 "a browser without Imgur (nothing is loaded from the network).",
             ]),
         CommandSpec(
+            name: .upload, usage: "upload <file> ...",
+            abstract: [
+                "Upload images and videos (files, folders in name order, URLs)",
+                "as a job that survives anything (--resume <job> finishes it):",
+                "anonymous unless logged in (docs/upload-jobs.md).",
+            ]),
+        CommandSpec(
+            name: .jobs, usage: "jobs [<job>]",
+            abstract: ["List the upload jobs of this storage directory, or show one."]),
+        CommandSpec(
+            name: .uploads, usage: "uploads",
+            abstract: ["List every image ever uploaded from here: id, link, source."]),
+        CommandSpec(
+            name: .delete, usage: "delete <job-or-id> ...",
+            abstract: ["Delete what a job (or these images) uploaded, by deletehash."]),
+        CommandSpec(
+            name: .login, usage: "login",
+            abstract: [
+                "Log in with a refresh token you hold (--refresh-token -, from",
+                "stdin), or through Imgur's page (closed since 2025); --status.",
+            ]),
+        CommandSpec(name: .logout, usage: "logout", abstract: ["Forget the login (remove its token file)."]),
+        CommandSpec(
+            name: .serve, usage: "serve [--port <n>]",
+            abstract: ["Serve the upload API (docs/http-api.md) on 127.0.0.1."]),
+        CommandSpec(
             name: .help, usage: "help [<command>]",
             abstract: ["Show this help, or the help of one command (also: <command> --help)."]),
     ]
 
     static let archiving: Set<CommandName> = [.archive, .user]
+    /// Commands that send to Imgur or read its answers (`--limit-rate` does not apply to the rest).
 
     static let options: [OptionSpec] = [
         OptionSpec(
@@ -125,7 +160,9 @@ public enum Usage {
             commands: nil, apply: { parsed, _, value in parsed.global.directory = value }),
         OptionSpec(
             names: ["-j", "--jobs"], value: "<n>",
-            help: ["Downloads (or, for verify, albums) at once, 1 to \(GlobalOptions.maxJobs) (default: \(GlobalOptions.defaultJobs))."],
+            help: [
+                "Transfers at once (downloads; uploads, at most 8; for verify,", "albums), 1 to \(GlobalOptions.maxJobs) (default: \(GlobalOptions.defaultJobs)).",
+            ],
             commands: nil,
             apply: { (parsed, name, value) throws(CommandError) in
                 guard let value, let jobs = Int(value), (1...GlobalOptions.maxJobs).contains(jobs) else {
@@ -190,10 +227,11 @@ public enum Usage {
             names: ["--repair"], value: nil,
             help: ["verify: fetch again what is missing or damaged (damaged files", "are kept in quarantine/<ID>/)."],
             commands: [.verify], apply: { parsed, _, _ in parsed.verify.repair = true }),
+    ] + writeOptions + [
         OptionSpec(
             names: ["--wait"], value: nil,
             help: ["If another run is using the storage directory, wait for it", "instead of exiting with status 75."],
-            commands: nil, apply: { parsed, _, _ in parsed.global.wait = true }),
+            commands: [.archive, .user, .verify, .html], apply: { parsed, _, _ in parsed.global.wait = true }),
         OptionSpec(
             names: ["-q", "--quiet"], value: nil, help: ["Print only errors and a summary of failures."], commands: nil,
             apply: { parsed, _, _ in

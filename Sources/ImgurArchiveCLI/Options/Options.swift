@@ -25,6 +25,13 @@ public enum Command: Equatable, Sendable {
     case verify(VerifyOptions)
     /// `imgur-archive html`: write static HTML pages for reading the archive offline.
     case html
+    case upload(UploadOptions)
+    case jobs(ListOptions)
+    case uploads(ListOptions)
+    case delete(DeleteOptions)
+    case login(LoginOptions)
+    case logout
+    case serve(ServeOptions)
 }
 
 /// How much a command prints.
@@ -70,6 +77,9 @@ public struct ArchiveOptions: Equatable, Sendable {
     /// Walk every page of an account, not only until a page that is all archived.
     public var allPages = false
     public var order: AccountOrder = .newestFirst
+    /// `user me --list`: list what the account holds, download nothing (`--json`: as JSON lines).
+    public var listOnly = false
+    public var json = false
 
     public init(inputs: [String] = []) {
         self.inputs = inputs

@@ -38,6 +38,9 @@ final class Reporter: RunEvents {
         stopTicking()
     }
 
+    /// Text for the terminal: no control characters, no deletehash.
+    static func safe(_ text: String) -> String { TextFormat.terminalSafe(TextFormat.redactingDeletehashes(text)) }
+
     // MARK: Album results (stdout)
 
     static func colour(_ verdict: Verdict) -> String {
@@ -51,7 +54,7 @@ final class Reporter: RunEvents {
 
     /// `archived  q6i58  12 files, 34.5 MB  "Title"`.
     func result(_ verdict: Verdict, _ id: String, _ detail: String) {
-        let (id, detail) = (TextFormat.terminalSafe(id), TextFormat.terminalSafe(detail))
+        let (id, detail) = (TextFormat.terminalSafe(id), Self.safe(detail))
         let label = verdict.label.padding(toLength: 16, withPad: " ", startingAt: 0)
         let painted = console.color ? "\(Self.colour(verdict))\(label)\u{1B}[0m" : label
         let line = "\(painted) \(id.padding(toLength: 7, withPad: " ", startingAt: 0))  \(detail)"
@@ -76,20 +79,20 @@ final class Reporter: RunEvents {
     // MARK: Diagnostics (stderr)
 
     func warning(_ text: String) {
-        emit(err: "warning: \(TextFormat.terminalSafe(text))\n")
+        emit(err: "warning: \(Self.safe(text))\n")
     }
 
     func error(_ text: String) {
-        emit(err: "error: \(TextFormat.terminalSafe(text))\n")
+        emit(err: "error: \(Self.safe(text))\n")
     }
 
     /// Shown unless --quiet: a run that waits must say so.
     func note(_ text: String) {
-        if verbosity > .quiet { emit(err: "\(TextFormat.terminalSafe(text))\n") }
+        if verbosity > .quiet { emit(err: "\(Self.safe(text))\n") }
     }
 
     func verbose(_ text: String) {
-        if verbosity == .verbose { emit(err: "\(TextFormat.terminalSafe(text))\n") }
+        if verbosity == .verbose { emit(err: "\(Self.safe(text))\n") }
     }
 
     func retry(_ event: RetryEvent) {

@@ -13,6 +13,9 @@ import Darwin
 /// The Imgur client id and where it came from. The id itself is never printed.
 public struct Credentials: Sendable, Equatable {
     public let clientID: String
+    /// The app's secret, which only refreshing a login needs (`IMGUR_CLIENT_SECRET`, or
+    /// `client_secret` in the same file); never printed, never sent but to `/oauth2/token`.
+    public var clientSecret: String?
     /// "IMGUR_CLIENT_ID" or the file it was read from.
     public let source: String
     /// Problems worth a warning (a file others can read).
@@ -36,14 +39,19 @@ public struct Credentials: Sendable, Equatable {
     /// the public client id. A configured id always wins.
     /// - Throws: `CommandError.invalidCredentials` for a file that cannot be used (exit 78).
     public static func find(environment: [String: String], storage: StorageLayout) throws(CommandError) -> Credentials {
+        let secret = environment["IMGUR_CLIENT_SECRET"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         if let fromEnvironment = environment["IMGUR_CLIENT_ID"]?.trimmingCharacters(in: .whitespacesAndNewlines),
             !fromEnvironment.isEmpty
         {
-            return Credentials(clientID: fromEnvironment, source: "IMGUR_CLIENT_ID", warnings: [])
+            var credentials = Credentials(clientID: fromEnvironment, source: "IMGUR_CLIENT_ID", warnings: [])
+            credentials.clientSecret = secret?.isEmpty == false ? secret : nil
+            return credentials
         }
         let candidates = [storage.secrets, userConfigPath(environment)].compactMap { $0 }
         for path in candidates where FileSystem.exists(path) {
-            return try read(path)
+            var credentials = try read(path)
+            if let secret, !secret.isEmpty { credentials.clientSecret = secret }
+            return credentials
         }
         var fallback = Credentials(
             clientID: publicClientID, source: "the public client id of imgur.com's own pages", warnings: [])
@@ -81,7 +89,13 @@ public struct Credentials: Sendable, Equatable {
             let mode = String(info.st_mode & 0o777, radix: 8)
             warnings.append("\(path) is readable by other users (mode \(mode)); run: chmod 600 \(path)")
         }
-        return Credentials(clientID: clientID, source: path, warnings: warnings)
+        var credentials = Credentials(clientID: clientID, source: path, warnings: warnings)
+        if let secret = (json["client_secret"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), !secret.isEmpty,
+            !secret.uppercased().contains("YOUR_")
+        {
+            credentials.clientSecret = secret
+        }
+        return credentials
     }
 
     private static func readReason(_ error: FileError) -> String {

@@ -14,6 +14,14 @@ public struct RunContext: Sendable {
     public var retryPolicy: RetryPolicy
     public var downloadSettings: DownloadSettings
     public var reserve: RateLimitReserve
+    /// Uploads: how long an upload's answer may keep silent, and take in all (the server may work a
+    /// minute after the last byte); how soon a processing video is first looked at again.
+    public var uploadTimeouts: (idle: TimeInterval, deadline: TimeInterval) = (180, 3_600)
+    public var firstProcessingPoll: TimeInterval = 2
+    /// Reads one line of standard input (a refresh token, a redirected URL, a yes); nil at its end.
+    public var readLine: @Sendable () -> String? = { Swift.readLine(strippingNewline: true) }
+    /// Whether standard input is a terminal (a prompt can be answered there).
+    public var inputIsTerminal: @Sendable () -> Bool = { isatty(STDIN_FILENO) == 1 }
 
     public init(
         environment: [String: String], currentDirectory: String, console: Console,

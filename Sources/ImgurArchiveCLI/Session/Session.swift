@@ -64,25 +64,24 @@ struct Session {
     /// Where the API is, with the client id.
     func apiConfiguration(_ credentials: Credentials) throws -> APIConfiguration {
         do {
-            return try APIConfiguration(
+            var api = try APIConfiguration(
                 baseURL: context.environment["IMGUR_API_BASE"] ?? APIConfiguration.defaultBaseURL,
                 clientID: credentials.clientID)
+            (api.uploadIdleTimeout, api.uploadDeadline) = context.uploadTimeouts
+            return api
         } catch {
             throw CommandError.configuration("IMGUR_API_BASE: \(error)")
         }
     }
 
     /// The client, the media transport and the budget an archiving run needs.
-    func archiveServices(_ api: APIConfiguration) -> ArchiveServices {
+    /// - Parameter tokens: the login, for `user me` (hidden and secret albums need it).
+    func archiveServices(_ api: APIConfiguration, tokens: (any AccessTokenSource)? = nil) -> ArchiveServices {
         let budget = RateLimitBudget(reserve: context.reserve)
         let reporter = self.reporter
         let retrier = Retrier(policy: context.retryPolicy) { reporter.retry($0) }
         let client = ImgurClient(
-            configuration: api,
-            transport: VerboseTransport(
-                URLSessionTransport(configuration: .init(sessions: 1, connectionsPerSession: 4, userAgent: userAgent)),
-                reporter: reporter),
-            retrier: retrier, onRateLimit: budget.update)
+            configuration: api, transport: apiTransport(), retrier: retrier, accessTokens: tokens, onRateLimit: budget.update)
         let mediaTransport = VerboseTransport(
             URLSessionTransport(configuration: ArchiveServices.mediaTransport(jobs: global.jobs, userAgent: userAgent)),
             reporter: reporter)
@@ -96,6 +95,13 @@ struct Session {
             layout: layout, client: client, mediaTransport: mediaTransport, budget: budget, retrier: retrier,
             downloadSettings: settings, jobs: global.jobs, events: reporter,
             limitRate: global.limitRate.map { ByteRate(bytesPerSecond: $0) }, now: context.now)
+    }
+
+    /// The transport to the API host: one session, four connections, `--verbose` logging.
+    func apiTransport() -> any HTTPTransport {
+        VerboseTransport(
+            URLSessionTransport(configuration: .init(sessions: 1, connectionsPerSession: 4, userAgent: userAgent)),
+            reporter: reporter)
     }
 
     /// The catalog, opened (and its tail repaired) under the lock.

@@ -1,0 +1,115 @@
+import Jobs
+
+/// Options of the write side: `upload`, `jobs`, `uploads`, `delete`, `login`, `serve`, and
+/// `user me --list`.
+public struct UploadOptions: Equatable, Sendable {
+    /// Files, folders and URLs.
+    public var inputs: [String] = []
+    public var newAlbum: String?
+    /// `--album ID|DELETEHASH`.
+    public var album: String?
+    public var title: String?
+    public var description: String?
+    public var anonymous = false
+    /// `--resume JOB`.
+    public var resume: String?
+    public var retryUncertain = false
+
+    public init() {}
+}
+
+public struct ListOptions: Equatable, Sendable {
+    /// `jobs JOB`: one job.
+    public var job: String?
+    public var json = false
+
+    public init() {}
+}
+
+public struct DeleteOptions: Equatable, Sendable {
+    public var targets: [String] = []
+    public var yes = false
+
+    public init() {}
+}
+
+public struct LoginOptions: Equatable, Sendable {
+    /// `--refresh-token -`: read an existing refresh token from stdin.
+    public var refreshTokenFromStdin = false
+    public var status = false
+
+    public init() {}
+}
+
+public struct ServeOptions: Equatable, Sendable {
+    public var port = 8080
+    /// `--listen ADDR`: another address than 127.0.0.1; needs a token.
+    public var listen = "127.0.0.1"
+    /// `--token-file FILE`: the bearer token every request must carry (a file, never argv).
+    public var tokenFile: String?
+
+    public init() {}
+}
+
+extension Usage {
+    static let writeOptions: [OptionSpec] = [
+        OptionSpec(
+            names: ["--new-album"], value: "<title>", help: ["upload: put the items in a new album, in argument order."],
+            commands: [.upload], apply: { parsed, _, value in parsed.upload.newAlbum = value }),
+        OptionSpec(
+            names: ["--album"], value: "<id>", help: ["upload: add the items to this album (an id, or an anonymous", "album's deletehash)."],
+            commands: [.upload], apply: { parsed, _, value in parsed.upload.album = value }),
+        OptionSpec(
+            names: ["--title"], value: "<text>", help: ["upload: the items' title."], commands: [.upload],
+            apply: { parsed, _, value in parsed.upload.title = value }),
+        OptionSpec(
+            names: ["--description"], value: "<text>",
+            help: ["upload: the items' description (a <file>.txt beside a file", "is that item's own)."], commands: [.upload],
+            apply: { parsed, _, value in parsed.upload.description = value }),
+        OptionSpec(
+            names: ["--anonymous"], value: nil, help: ["upload: upload anonymously even when logged in."], commands: [.upload],
+            apply: { parsed, _, _ in parsed.upload.anonymous = true }),
+        OptionSpec(
+            names: ["--resume"], value: "<job>", help: ["upload: finish a job: what is pending, failed or processing."],
+            commands: [.upload], apply: { parsed, _, value in parsed.upload.resume = value }),
+        OptionSpec(
+            names: ["--retry-uncertain"], value: nil,
+            help: ["upload --resume: also send again items whose answer was lost", "(check first: they may be on Imgur)."],
+            commands: [.upload], apply: { parsed, _, _ in parsed.upload.retryUncertain = true }),
+        OptionSpec(
+            names: ["--json"], value: nil, help: ["jobs, uploads, user me --list: JSON (one object a line for lists)."],
+            commands: [.jobs, .uploads, .user], apply: { parsed, _, _ in parsed.list.json = true }),
+        OptionSpec(
+            names: ["--list"], value: nil, help: ["user me: list what the account holds, download nothing."],
+            commands: [.user], apply: { parsed, _, _ in parsed.archive.listOnly = true }),
+        OptionSpec(
+            names: ["-y", "--yes"], value: nil, help: ["delete: do not ask first."], commands: [.delete],
+            apply: { parsed, _, _ in parsed.delete.yes = true }),
+        OptionSpec(
+            names: ["--refresh-token"], value: "-", help: ["login: read an existing refresh token from stdin (- only:", "never from the command line)."],
+            commands: [.login],
+            apply: { (parsed, name, value) throws(CommandError) in
+                guard value == "-" else {
+                    throw .usage("'\(name)' reads the token from stdin: give '-', never the token itself (argv is visible to every user)")
+                }
+                parsed.login.refreshTokenFromStdin = true
+            }),
+        OptionSpec(
+            names: ["--status"], value: nil, help: ["login: who is logged in, and until when (no secret shown)."],
+            commands: [.login], apply: { parsed, _, _ in parsed.login.status = true }),
+        OptionSpec(
+            names: ["--port"], value: "<n>", help: ["serve: the port (default 8080; 0 picks a free one)."], commands: [.serve],
+            apply: { (parsed, name, value) throws(CommandError) in
+                guard let value, let port = Int(value), (0...65_535).contains(port) else {
+                    throw .usage("'\(name)' takes a port number from 0 to 65535, not '\(value ?? "")'")
+                }
+                parsed.serve.port = port
+            }),
+        OptionSpec(
+            names: ["--listen"], value: "<addr>", help: ["serve: listen on this IPv4 address (not 127.0.0.1 only with", "--token-file)."],
+            commands: [.serve], apply: { parsed, _, value in parsed.serve.listen = value ?? "" }),
+        OptionSpec(
+            names: ["--token-file"], value: "<file>", help: ["serve: every request must carry the token in this file as", "'Authorization: Bearer <token>'."],
+            commands: [.serve], apply: { parsed, _, value in parsed.serve.tokenFile = value }),
+    ]
+}
