@@ -45,10 +45,21 @@ import Testing
     /// Waits until the partial file of the big download has some bytes, then runs `strike` at once
     /// (on the watching thread: the stall is a window of the binary's 30 s idle timeout, which a
     /// busy test process must not let pass before it strikes).
-    static func waitForPartialDownload(_ harness: ArchiveFixture, then strike: @escaping @Sendable () -> Void = {}) async throws {
+    /// With `afterCataloging`, it also waits until the catalog holds that album (the other album of
+    /// the run downloads beside the big one, and a busy machine may finish it after the stall began).
+    static func waitForPartialDownload(
+        _ harness: ArchiveFixture, afterCataloging album: String? = nil,
+        then strike: @escaping @Sendable () -> Void = {}
+    ) async throws {
         let partial = harness.path("q6i58/.BigFile.jpg.part")
+        let catalog = harness.path("scraping_logs.json")
         let started = await whenTrue({
-            ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) >= 1_048_576
+            guard ((try? FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int) ?? 0) >= 1_048_576 else {
+                return false
+            }
+            guard let album else { return true }
+            let text = (try? String(contentsOfFile: catalog, encoding: .utf8)) ?? ""
+            return text.contains("\"\(album)\"")
         }, then: strike)
         if !started { Issue.record("the download never started") }
     }
@@ -98,7 +109,7 @@ import Testing
         let (harness, _) = try Self.slowAlbum()
         let running = try BinaryRunner.start(["-v"], environment: Self.environment(harness), directory: harness.directory)
         let pid = running.pid
-        try await Self.waitForPartialDownload(harness) { kill(pid, signal) }
+        try await Self.waitForPartialDownload(harness, afterCataloging: "XyZ12ab") { kill(pid, signal) }
         let stopped = await running.finish()
         #expect(stopped.status == status, "\(stopped.out)\(stopped.err)")
         #expect(stopped.out.contains("archived         XyZ12ab"), "what was finished is reported: \(stopped.err)")
