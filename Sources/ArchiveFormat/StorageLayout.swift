@@ -75,6 +75,8 @@ public struct StorageLayout: Sendable {
     public static func scriptName(_ id: ImgurID) -> String { "script_\(id.rawValue).json" }
     public static func descriptionsName(_ id: ImgurID) -> String { "descriptions_\(id.rawValue).json" }
     public static func commentsName(_ id: ImgurID) -> String { "comments_\(id.rawValue).json" }
+    /// A restore of the album to Imgur: its progress and the old-to-new mapping (docs/restore-and-sync.md).
+    public static func restoredName(_ id: ImgurID) -> String { "restored_\(id.rawValue).json" }
     /// A download in progress.
     public static func partialName(_ fileName: String) -> String { ".\(fileName).part" }
     /// The validators of a partial download (ETag, Last-Modified, length), for `If-Range`.

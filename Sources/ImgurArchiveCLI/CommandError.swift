@@ -55,7 +55,7 @@ enum ExitStatus {
             switch error {
             case .noSuchJob: return .usage
             case .damagedJob: return .configuration
-            case .notUploadable, .refusedByImgur: return .failure
+            case .notUploadable, .refusedByImgur, .notRestorable: return .failure
             }
         case is CancellationError:
             return .interrupted

@@ -13,6 +13,8 @@ public enum Verdict: String, Sendable, CaseIterable {
     case verified = "ok", incomplete, damaged, repaired, notArchived = "not archived"
     /// Uploads.
     case uploaded, uncertain, deleted
+    /// `restore`: a media the archive does not hold (Imgur had removed it before), left out.
+    case skipped
 
     /// Whether the line reports a problem (printed even under `--quiet`). An album found gone is
     /// one, on the run that finds it; later runs skip it as `recordedUnavailable`, quietly.

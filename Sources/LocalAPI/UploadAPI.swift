@@ -11,7 +11,7 @@ import Uploader
 /// - `GET /v1/images`: every link uploaded from this storage directory.
 public struct UploadAPI: Sendable {
     let store: JobStore
-    /// Where multipart files are unpacked: `uploads/incoming/<job-to-be>/`.
+    /// Where multipart files are unpacked: `upload-jobs/incoming/<job-to-be>/`.
     let incoming: String
     /// Every request must carry `Authorization: Bearer <token>` when set.
     let token: String?

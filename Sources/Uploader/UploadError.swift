@@ -11,6 +11,8 @@ public enum UploadError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `400 These actions are forbidden.` with `CDN-Error: yes`: Imgur's edge refuses uploads from
     /// this address or client; retrying does not help (docs/imgur-api.md §12).
     case refusedByImgur(String)
+    /// `restore`: the album folder's documents cannot be read, or nothing of it can be put back.
+    case notRestorable(album: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,8 @@ public enum UploadError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(source): \(reason)"
         case .refusedByImgur(let message):
             return "Imgur refuses uploads from this address or client (\(message); CDN-Error: yes); retrying will not help"
+        case .notRestorable(let album, let reason):
+            return "cannot restore \(album): \(reason)"
         }
     }
 }

@@ -155,7 +155,7 @@ import FoundationNetworking
         #expect(Set(ids).count == 4)
         for id in ids {
             #expect(await whenTrue({
-                let status = try? JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: harness.path("uploads/\(id).json"))))
+                let status = try? JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: harness.path("upload-jobs/\(id).json"))))
                 return status?["job"]?["status"]?.stringValue == "completed"
             }))
             let (code, status) = try await Self.request("GET", "\(base)/v1/images/uploaded/\(id)")
@@ -206,7 +206,7 @@ import FoundationNetworking
         let (second, _) = try await Self.serve(harness, environment)
         defer { kill(second.pid, SIGKILL) }
         #expect(await whenTrue({
-            (try? JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: harness.path("uploads/\(id).json")))))?["job"]?["status"]?
+            (try? JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: harness.path("upload-jobs/\(id).json")))))?["job"]?["status"]?
                 .stringValue == "completed"
         }), "\(second.stderr)")
         let items = try JobStore(root: Directory.open(harness.directory), create: false).snapshot(id).1

@@ -87,7 +87,7 @@ import Testing
             try await limiter.withPlace { () async throws -> Int in throw Boom() }
         }
         // The place came back: this would wait forever otherwise.
-        let value = try await withTimeout(2) { try await limiter.withPlace { 7 } }
+        let value = try await withTimeout(30) { try await limiter.withPlace { 7 } }
         #expect(value == 7)
     }
 
@@ -99,7 +99,7 @@ import Testing
         }
         await #expect(throws: CancellationError.self) { try await task.value }
         // The single place is still free.
-        try await withTimeout(2) { try await limiter.acquire() }
+        try await withTimeout(30) { try await limiter.acquire() }
         limiter.release()
     }
 
@@ -113,14 +113,14 @@ import Testing
             entered.withLock { $0 = true }
             try await limiter.acquire()
         }
-        #expect(await waitUntil(timeout: 2) { entered.current })
+        #expect(await waitUntil(timeout: 60) { entered.current })
         try await Task.sleep(for: .milliseconds(20))  // most likely queued by now; either way it must fail
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
 
         for _ in 0..<limit { limiter.release() }
         // All places are free again: `limit` holders at once, without waiting.
-        try await withTimeout(2) {
+        try await withTimeout(30) {
             for _ in 0..<limit { try await limiter.acquire() }
         }
         // And no more than that: one more caller waits until a place is released.
@@ -132,7 +132,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(30))
         #expect(!extra.current)
         limiter.release()
-        try await withTimeout(2) { try await third.value }
+        try await withTimeout(30) { try await third.value }
         #expect(extra.current)
         for _ in 0..<limit { limiter.release() }
     }
@@ -148,7 +148,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(20))
         #expect(!got.current)
         limiter.release()
-        try await withTimeout(2) { try await waiter.value }
+        try await withTimeout(30) { try await waiter.value }
         #expect(got.current)
         limiter.release()
     }
@@ -186,7 +186,7 @@ import Testing
         #expect(completed.current + cancelled.current == 60)
         #expect(completed.current >= 30)
         #expect(gauge.maximum <= limit)
-        try await withTimeout(2) {
+        try await withTimeout(30) {
             for _ in 0..<limit { try await limiter.acquire() }
         }
         for _ in 0..<limit { limiter.release() }

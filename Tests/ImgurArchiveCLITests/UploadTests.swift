@@ -84,13 +84,13 @@ import Testing
             #expect(harness.imgur.upload(item.imgurID ?? "")?.sha256 == item.sha256)
         }
         // Deletehashes are kept like treasure: 0600 in a 0700 folder, never printed.
-        #expect(FileSystem.mode(harness.path("uploads"))! & 0o777 == 0o700)
-        #expect(FileSystem.mode(harness.path("uploads/\(job.id).json"))! & 0o777 == 0o600)
+        #expect(FileSystem.mode(harness.path("upload-jobs"))! & 0o777 == 0o700)
+        #expect(FileSystem.mode(harness.path("upload-jobs/\(job.id).json"))! & 0o777 == 0o600)
         for item in items { #expect(!result.out.contains(item.deletehash!) && !result.err.contains(item.deletehash!)) }
         #expect(result.out.contains("uploaded         \(items[0].imgurID!)  \(items[0].link!)  \(harness.path("pics/1.png"))\n"))
         #expect(result.out.hasSuffix("done: 5 uploaded; album https://imgur.com/a/\(albumID); job \(job.id)\n"))
         // No spooled body is left.
-        #expect((try? FileManager.default.contentsOfDirectory(atPath: harness.path("uploads/.spool")))?.isEmpty ?? true)
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: harness.path("upload-jobs/.spool")))?.isEmpty ?? true)
 
         // A completed job resumed sends nothing.
         let before = harness.imgur.uploadRequestCount

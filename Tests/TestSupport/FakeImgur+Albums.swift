@@ -3,7 +3,8 @@ import Foundation
 extension FakeImgur {
     /// Album writes (docs/imgur-api.md §10):
     /// - `POST /3/album`: a new album of `ids[]` (the sender's own images, with a token) and then
-    ///   `deletehashes[]` (anyone's), in the order given, plus `title`, `description`, `privacy`.
+    ///   `deletehashes[]` (anyone's), in the order given, plus `title`, `description`, `privacy`,
+    ///   `cover` (an image id in the album; else its first image).
     ///   JSON arrays (`{"deletehashes":[…]}`) and repeated form or multipart fields (`deletehashes[]`)
     ///   both work; a single comma-separated field (`deletehashes=a,b`) is ignored, as Imgur has done
     ///   since late 2024, so the album is made empty. Unknown or unowned images are dropped silently.
@@ -11,7 +12,7 @@ extension FakeImgur {
     /// - `POST /3/album/{id or deletehash}/add`: appends those images (ones already in it stay put).
     /// - `POST /3/album/{…}/remove_images`: removes them.
     /// - `PUT` or `POST /3/album/{…}`: replaces the content when ids or deletehashes are given, and
-    ///   `title`, `description`, `privacy` when given.
+    ///   `title`, `description`, `privacy`, `cover` when given.
     /// - `DELETE /3/album/{…}`: deletes the album (its images stay).
     /// An id works only with its owner's token; a deletehash works for anyone.
     static func albumWrite(_ parts: [String], request: ServerRequest, identity: Identity, state: Locked<State>) -> ServerResponse {
@@ -59,6 +60,7 @@ extension FakeImgur {
                 if let title = form.first("title") { album.title = title }
                 if let description = form.first("description") { album.description = description }
                 if let privacy = form.first("privacy") { album.privacy = privacy }
+                if let cover = form.first("cover") { album.cover = cover }
             }
             state.write.albums[id] = album
             state.publish(album: id)
@@ -75,7 +77,7 @@ extension FakeImgur {
                 id: state.newID(), deletehash: state.newDeletehash(), title: form.first("title"),
                 description: form.first("description"), privacy: form.first("privacy") ?? "hidden",
                 account: identity.user?.username, imageIDs: images(named: form, identity: identity, in: state),
-                datetime: Int(Date().timeIntervalSince1970), deleted: false)
+                datetime: Int(Date().timeIntervalSince1970), deleted: false, cover: form.first("cover"))
             state.add(record)
             let json: FakeJSON = .object([("id", .string(record.id)), ("deletehash", .string(record.deletehash))])
             return (json, takeFault(upload: nil, name: nil, album: state.write.albumCreations, in: &state))

@@ -48,6 +48,9 @@ public struct FakeAlbumRecord: Sendable, Equatable {
     public var imageIDs: [String]
     public var datetime: Int
     public var deleted: Bool
+    /// The image id given as `cover`; the album shows its first image without one (or when it is
+    /// not in the album).
+    public var cover: String? = nil
 }
 
 /// One successful `DELETE`.
@@ -167,6 +170,7 @@ extension FakeImgur.State {
                 ("privacy", .string(record.privacy)),
                 ("account_url", owner.map { .string($0.username) } ?? .null),
                 ("account_id", owner.map { .number("\($0.accountID)") } ?? .null),
+                ("cover", (record.cover.flatMap { record.imageIDs.contains($0) ? $0 : nil } ?? media.first?.id).map(FakeJSON.string) ?? .null),
             ])
     }
 

@@ -8,12 +8,16 @@ extension FakeImgur {
     /// - `POST /3/album`; `POST`/`PUT`/`DELETE /3/album/{id or deletehash}`, `…/add`, `…/remove_images`
     ///   (FakeImgur+Albums.swift); `GET /3/album/{id}` stays with the read side, which serves these albums.
     /// - `GET /3/account/me/…` and `/3/account/{own name}/…` with a token (FakeImgur+Account.swift).
+    /// - `GET /3/credits`: the credits left, charging none (docs/imgur-api.md §6).
     static func writeSide(_ request: ServerRequest, identity: Identity, state: Locked<State>, base: String) -> ServerResponse? {
         let parts = request.path.split(separator: "/").map(String.init)
         guard parts.count >= 2 else { return nil }
         let reading = request.method == "GET" || request.method == "HEAD"
         if parts.count == 2, ["image", "upload"].contains(parts[1]), request.method == "POST" {
             return upload(request, identity: identity, state: state, base: base)
+        }
+        if parts.count == 2, parts[1] == "credits", reading {
+            return credits(state: state)
         }
         switch parts[1] {
         case "image" where parts.count == 3:
@@ -26,6 +30,19 @@ extension FakeImgur {
         default:
             return nil
         }
+    }
+
+    /// `{"UserLimit","UserRemaining","UserReset","ClientLimit","ClientRemaining"}`, with the same
+    /// headers as every answer; free, as Imgur's is. `UserReset` is an epoch.
+    static func credits(state: Locked<State>) -> ServerResponse {
+        let (limits, style) = state.withLock { ($0.rateLimit, $0.style) }
+        let (client, user) = limits ?? (12_500, 500)
+        let data: FakeJSON = .object([
+            ("UserLimit", .number("500")), ("UserRemaining", .number("\(user)")),
+            ("UserReset", .number("\(Int(Date().timeIntervalSince1970) + 3600)")),
+            ("ClientLimit", .number("12500")), ("ClientRemaining", .number("\(client)")),
+        ])
+        return withRateLimit(.json(envelope(data, style: style)), limits)
     }
 
     /// What a write names with an id or deletehash.

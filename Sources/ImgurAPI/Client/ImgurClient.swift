@@ -12,7 +12,7 @@ public struct ImgurClient: Sendable {
     public let configuration: APIConfiguration
     private let transport: any HTTPTransport
     private let retrier: Retrier
-    private let onRateLimit: @Sendable (RateLimitStatus) -> Void
+    let onRateLimit: @Sendable (RateLimitStatus) -> Void
     /// The login, when there is one: requests then carry `Authorization: Bearer`.
     public let accessTokens: (any AccessTokenSource)?
 

@@ -71,11 +71,14 @@ extension ImgurClient {
     }
 
     /// `POST /3/album` with the images in order. Anonymous albums take deletehashes; an account's,
-    /// ids. The lists go as JSON: comma lists stopped working in 2024 (§10).
+    /// ids. The lists go as JSON: comma lists stopped working in 2024 (§10). `cover` is an image id
+    /// in the album; `privacy` is `public`, `hidden` or `secret`.
     public func createAlbum(
-        title: String?, description: String?, deletehashes: [String] = [], ids: [String] = [], identity: RequestIdentity
+        title: String?, description: String?, deletehashes: [String] = [], ids: [String] = [], privacy: String? = nil,
+        cover: String? = nil, identity: RequestIdentity
     ) async throws -> CreatedAlbum {
-        let body = Self.albumBody(title: title, description: description, deletehashes: deletehashes, ids: ids)
+        let body = Self.albumBody(
+            title: title, description: description, deletehashes: deletehashes, ids: ids, privacy: privacy, cover: cover)
         let data = try await send("POST", ["album"], body: .json(body), idempotent: false, identity: identity, resource: "new album")
         return try CreatedAlbum(json: data)
     }
@@ -84,11 +87,26 @@ extension ImgurClient {
     /// Idempotent: sending it twice leaves the same album.
     public func setAlbumImages(
         _ album: String, title: String?, description: String?, deletehashes: [String] = [], ids: [String] = [],
-        identity: RequestIdentity
+        cover: String? = nil, identity: RequestIdentity
     ) async throws {
-        let body = Self.albumBody(title: title, description: description, deletehashes: deletehashes, ids: ids)
+        let body = Self.albumBody(title: title, description: description, deletehashes: deletehashes, ids: ids, cover: cover)
         _ = try await send(
             "PUT", ["album", album], body: .json(body), idempotent: true, identity: identity, resource: "album update")
+    }
+
+    /// `GET /3/credits`: what is left of the application's daily and this address's hourly
+    /// credits (docs/imgur-api.md §6). It costs none; its answer also reaches `onRateLimit`.
+    public func credits() async throws -> RateLimitStatus {
+        let data = try await send("GET", ["credits"], resource: "credits")
+        func number(_ key: String) -> Int64? { data[key]?.int64Value.flatMap { $0 >= 0 ? $0 : nil } }
+        guard let userRemaining = number("UserRemaining"), let clientRemaining = number("ClientRemaining") else {
+            throw ImgurAPIError.malformedResponse("the credits answer has no UserRemaining or ClientRemaining")
+        }
+        let status = RateLimitStatus(
+            clientLimit: number("ClientLimit"), clientRemaining: clientRemaining, userLimit: number("UserLimit"),
+            userRemaining: userRemaining, userReset: number("UserReset").map { Date(timeIntervalSince1970: TimeInterval($0)) })
+        onRateLimit(status)
+        return status
     }
 
     /// `POST /3/album/{id or deletehash}/add`: appends, in this order.
@@ -140,8 +158,13 @@ extension ImgurClient {
         case albums, images
     }
 
-    private static func albumBody(title: String?, description: String?, deletehashes: [String], ids: [String]) -> Data {
+    private static func albumBody(
+        title: String?, description: String?, deletehashes: [String], ids: [String], privacy: String? = nil,
+        cover: String? = nil
+    ) -> Data {
         var members: [String: JSONValue] = [:]
+        if let privacy { members["privacy"] = .string(privacy) }
+        if let cover { members["cover"] = .string(cover) }
         if !deletehashes.isEmpty { members["deletehashes"] = .array(deletehashes.map(JSONValue.string)) }
         if !ids.isEmpty { members["ids"] = .array(ids.map(JSONValue.string)) }
         if let title { members["title"] = .string(title) }

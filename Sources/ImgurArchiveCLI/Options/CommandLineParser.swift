@@ -195,6 +195,14 @@ public enum CommandLineParser {
             if options.newAlbum != nil, options.album != nil { throw .usage("'--new-album' and '--album' cannot be combined") }
             if options.retryUncertain, options.resume == nil { throw .usage("'--retry-uncertain' goes with '--resume JOB'") }
             return .upload(options)
+        case .restore:
+            guard !positionals.isEmpty else { throw .usage("'restore' needs archived album ids or album folders") }
+            var options = parsed.restore
+            options.targets = positionals
+            options.dryRun = parsed.archive.dryRun
+            options.anonymous = parsed.upload.anonymous
+            options.retryUncertain = parsed.upload.retryUncertain
+            return .restore(options)
         case .jobs:
             guard positionals.count <= 1 else { throw .usage("'jobs' takes at most one job id") }
             var options = parsed.list

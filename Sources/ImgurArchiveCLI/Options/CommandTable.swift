@@ -9,6 +9,8 @@ public enum CommandName: String, CaseIterable, Sendable {
     case user, verify, html
     /// The write side (docs/upload-jobs.md).
     case upload, jobs, uploads, delete, login, logout, serve
+    /// Putting archived albums back (docs/restore-and-sync.md).
+    case restore
     /// `help [COMMAND]`: the help of a command, or the overview.
     case help
 
@@ -45,6 +47,7 @@ struct Parsed: Sendable {
     var archive = ArchiveOptions()
     var verify = VerifyOptions()
     var upload = UploadOptions()
+    var restore = RestoreOptions()
     var list = ListOptions()
     var delete = DeleteOptions()
     var login = LoginOptions()
@@ -128,6 +131,13 @@ public enum Usage {
                 "anonymous unless logged in (docs/upload-jobs.md).",
             ]),
         CommandSpec(
+            name: .restore, usage: "restore <id-or-folder> ...",
+            abstract: [
+                "Put an archived album back on Imgur as a new album, in order,",
+                "with its texts, privacy and cover, then read it back and compare",
+                "(docs/restore-and-sync.md). Resumable; --dry-run shows the plan.",
+            ]),
+        CommandSpec(
             name: .jobs, usage: "jobs [<job>]",
             abstract: ["List the upload jobs of this storage directory, or show one."]),
         CommandSpec(
@@ -176,8 +186,11 @@ public enum Usage {
             commands: [.archive], apply: { parsed, _, value in parsed.archive.inputFiles.append(value ?? "") }),
         OptionSpec(
             names: ["--dry-run"], value: nil,
-            help: ["Say what would be archived, from the catalog and the inputs:", "nothing is asked of Imgur, nothing is written."],
-            commands: archiving, apply: { parsed, _, _ in parsed.archive.dryRun = true }),
+            help: [
+                "Say what would be archived, from the catalog and the inputs:", "nothing is asked of Imgur, nothing is written. restore: the",
+                "plan and its credit cost; nothing is sent.",
+            ],
+            commands: archiving.union([.restore]), apply: { parsed, _, _ in parsed.archive.dryRun = true }),
         OptionSpec(
             names: ["--limit-rate"], value: "<rate>",
             help: ["Download at most <rate> bytes a second in all (suffixes k, m, g", "count 1024s, as curl's: 500k, 2M)."],

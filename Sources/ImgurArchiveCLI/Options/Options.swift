@@ -26,6 +26,8 @@ public enum Command: Equatable, Sendable {
     /// `imgur-archive html`: write static HTML pages for reading the archive offline.
     case html
     case upload(UploadOptions)
+    /// `imgur-archive restore ID|DIR...`: archived albums back on Imgur.
+    case restore(RestoreOptions)
     case jobs(ListOptions)
     case uploads(ListOptions)
     case delete(DeleteOptions)

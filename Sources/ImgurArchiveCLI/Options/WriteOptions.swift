@@ -1,4 +1,5 @@
 import Jobs
+import Uploader
 
 /// Options of the write side: `upload`, `jobs`, `uploads`, `delete`, `login`, `serve`, and
 /// `user me --list`.
@@ -13,6 +14,19 @@ public struct UploadOptions: Equatable, Sendable {
     public var anonymous = false
     /// `--resume JOB`.
     public var resume: String?
+    public var retryUncertain = false
+
+    public init() {}
+}
+
+/// `restore ID|DIR ...`.
+public struct RestoreOptions: Equatable, Sendable {
+    /// Archived album ids, or album folders.
+    public var targets: [String] = []
+    /// `--privacy`: instead of the archived one.
+    public var privacy: String?
+    public var dryRun = false
+    public var anonymous = false
     public var retryUncertain = false
 
     public init() {}
@@ -67,15 +81,26 @@ extension Usage {
             help: ["upload: the items' description (a <file>.txt beside a file", "is that item's own)."], commands: [.upload],
             apply: { parsed, _, value in parsed.upload.description = value }),
         OptionSpec(
-            names: ["--anonymous"], value: nil, help: ["upload: upload anonymously even when logged in."], commands: [.upload],
+            names: ["--anonymous"], value: nil, help: ["upload, restore: anonymously even when logged in."],
+            commands: [.upload, .restore],
             apply: { parsed, _, _ in parsed.upload.anonymous = true }),
         OptionSpec(
             names: ["--resume"], value: "<job>", help: ["upload: finish a job: what is pending, failed or processing."],
             commands: [.upload], apply: { parsed, _, value in parsed.upload.resume = value }),
         OptionSpec(
             names: ["--retry-uncertain"], value: nil,
-            help: ["upload --resume: also send again items whose answer was lost", "(check first: they may be on Imgur)."],
-            commands: [.upload], apply: { parsed, _, _ in parsed.upload.retryUncertain = true }),
+            help: ["upload --resume, restore: also send again items whose answer", "was lost (check first: they may be on Imgur)."],
+            commands: [.upload, .restore], apply: { parsed, _, _ in parsed.upload.retryUncertain = true }),
+        OptionSpec(
+            names: ["--privacy"], value: "<p>",
+            help: ["restore: the new album's privacy: public, hidden or secret", "(default: the archived one)."],
+            commands: [.restore],
+            apply: { (parsed, name, value) throws(CommandError) in
+                guard let value, RestorePlan.privacies.contains(value) else {
+                    throw .usage("'\(name)' takes public, hidden or secret, not '\(value ?? "")'")
+                }
+                parsed.restore.privacy = value
+            }),
         OptionSpec(
             names: ["--json"], value: nil, help: ["jobs, uploads, user me --list: JSON (one object a line for lists)."],
             commands: [.jobs, .uploads, .user], apply: { parsed, _, _ in parsed.list.json = true }),

@@ -48,7 +48,7 @@ final class Reporter: RunEvents {
         case .archived, .verified, .repaired, .uploaded, .deleted: "\u{1B}[32m"
         case .partial, .unavailable, .deferred, .incomplete, .uncertain: "\u{1B}[33m"
         case .failed, .damaged, .notArchived: "\u{1B}[31m"
-        case .alreadyArchived, .recordedUnavailable, .wouldArchive: "\u{1B}[2m"
+        case .alreadyArchived, .recordedUnavailable, .wouldArchive, .skipped: "\u{1B}[2m"
         }
     }
 

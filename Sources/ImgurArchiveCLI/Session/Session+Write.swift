@@ -49,7 +49,7 @@ extension Session {
         return ImgurClient(configuration: api, transport: apiTransport(), retrier: retrier, accessTokens: tokens, onRateLimit: budget.update)
     }
 
-    /// `uploads/` of the storage directory.
+    /// `upload-jobs/` of the storage directory.
     func jobStore(create: Bool = true) throws -> JobStore {
         do {
             return try JobStore(root: layout.directory, create: create)

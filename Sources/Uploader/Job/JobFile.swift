@@ -34,7 +34,7 @@ enum JobRecord: AppendLogRecord {
     static func summary(ofObject object: UnsafeBufferPointer<UInt8>) {}
 }
 
-/// `uploads/<JOB>.json`, the one reader and writer of job files (docs/upload-jobs.md): an
+/// `upload-jobs/<JOB>.json`, the one reader and writer of job files (docs/upload-jobs.md): an
 /// `AppendLog` (one JSON object, a line per record, the last copy of a key winning), created 0600
 /// because it holds deletehashes. Every change is one durable append, so a kill at any moment
 /// leaves the job as it was before or after that change.
@@ -56,8 +56,7 @@ public final class JobFile: @unchecked Sendable {
     }
 
     /// Creates the file of a new job with all its items pending.
-    static func create(_ job: UploadJob, items: [UploadItem], in folder: Directory) throws -> JobFile {
-        let name = JobStore.fileName(job.id)
+    static func create(_ job: UploadJob, items: [UploadItem], in folder: Directory, named name: String) throws -> JobFile {
         guard !folder.exists(name) else { throw UploadError.damagedJob(path: folder.path(name), reason: "already exists") }
         let log = try AppendLog<JobRecord>.open(name, in: folder, mode: 0o600)
         let file = JobFile(log: log, job: job, items: items)
@@ -66,17 +65,20 @@ public final class JobFile: @unchecked Sendable {
         return file
     }
 
-    /// Opens a job's file for writing (for `upload --resume`, `delete`).
-    static func open(_ id: String, in folder: Directory) throws -> JobFile {
-        let (job, items) = try snapshot(id, in: folder)
-        let log = try AppendLog<JobRecord>.open(JobStore.fileName(id), in: folder, mode: 0o600)
+    /// Opens a job's file for writing (for `upload --resume`, `delete`, a restore's next run).
+    static func open(_ name: String, in folder: Directory) throws -> JobFile {
+        _ = try snapshot(name, in: folder)  // a missing or damaged file is refused before it is opened
+        let log = try AppendLog<JobRecord>.open(name, in: folder, mode: 0o600)
+        // Read again under the log's lock: another run may have written since.
+        let (job, items) = try snapshot(name, in: folder)
         return JobFile(log: log, job: job, items: items)
     }
 
-    /// The job and its items as the file has them now, read without opening it for writing.
-    static func snapshot(_ id: String, in folder: Directory) throws -> (UploadJob, [UploadItem]) {
-        let name = JobStore.fileName(id)
-        guard folder.exists(name) else { throw UploadError.noSuchJob(id) }
+    /// The job and its items as the file `name` has them now, read without opening it for writing.
+    static func snapshot(_ name: String, in folder: Directory) throws -> (UploadJob, [UploadItem]) {
+        guard folder.exists(name) else {
+            throw UploadError.noSuchJob(name.hasSuffix(".json") ? String(name.dropLast(5)) : name)
+        }
         var job: UploadJob?
         var items: [Int: UploadItem] = [:]
         do {

@@ -1,14 +1,14 @@
 import DurableFiles
 import Foundation
 
-/// `uploads/` in the storage directory: one file per job (0700 folder, 0600 files), and the
-/// multipart bodies being sent (`uploads/.spool/`, removed once sent).
+/// `upload-jobs/` in the storage directory: one file per job (0700 folder, 0600 files), and the
+/// multipart bodies being sent (`upload-jobs/.spool/`, removed once sent).
 public struct JobStore: Sendable {
-    public static let folderName = "uploads"
+    public static let folderName = "upload-jobs"
     let folder: Directory
     public let path: String
 
-    /// Opens (creating, 0700) `uploads/` of the storage directory `root`.
+    /// Opens (creating, 0700) `upload-jobs/` of the storage directory `root`.
     public init(root: Directory, create: Bool = true) throws {
         if create, !root.hasSubdirectory(Self.folderName) {
             _ = try root.subdirectory(Self.folderName, create: true)
@@ -33,7 +33,7 @@ public struct JobStore: Sendable {
     public func all() -> [Result<(UploadJob, [UploadItem]), UploadError>] {
         let loaded = ids().map { id -> Result<(UploadJob, [UploadItem]), UploadError> in
             do {
-                return .success(try JobFile.snapshot(id, in: folder))
+                return .success(try JobFile.snapshot(Self.fileName(id), in: folder))
             } catch let error as UploadError {
                 return .failure(error)
             } catch {
@@ -49,7 +49,7 @@ public struct JobStore: Sendable {
         }
     }
 
-    public func snapshot(_ id: String) throws -> (UploadJob, [UploadItem]) { try JobFile.snapshot(id, in: folder) }
+    public func snapshot(_ id: String) throws -> (UploadJob, [UploadItem]) { try JobFile.snapshot(Self.fileName(id), in: folder) }
 
     /// A new job's file, with an id no job here has.
     public func create(items: [UploadItem.Source], now: Date, configure: (inout UploadJob) -> Void, describe: (UploadItem.Source) -> String?)
@@ -65,10 +65,10 @@ public struct JobStore: Sendable {
             item.title = job.title
             return item
         }
-        return try JobFile.create(job, items: list, in: folder)
+        return try JobFile.create(job, items: list, in: folder, named: Self.fileName(id))
     }
 
-    public func open(_ id: String) throws -> JobFile { try JobFile.open(id, in: folder) }
+    public func open(_ id: String) throws -> JobFile { try JobFile.open(Self.fileName(id), in: folder) }
 
     /// Where an item's multipart body is written while it is sent (removed after).
     func spoolPath(job: String, index: Int) throws -> String {

@@ -51,6 +51,8 @@ public struct UploadItem: Sendable, Equatable {
     /// From `<file>.txt` beside the file, else the job's description.
     public var description: String?
     public var title: String?
+    /// A restore's item: the archived media id it puts back.
+    public var restoredFrom: String?
 
     public var state = State.pending
     public var imgurID: String?
@@ -91,6 +93,7 @@ public struct UploadItem: Sendable, Equatable {
         members["media_type"] = .optional(mediaType)
         members["description"] = .optional(description)
         members["title"] = .optional(title)
+        if let restoredFrom { members["restored_from"] = .string(restoredFrom) }
         members["imgur_id"] = .optional(imgurID)
         members["link"] = .optional(link)
         members["deletehash"] = .optional(deletehash)
@@ -122,6 +125,7 @@ public struct UploadItem: Sendable, Equatable {
         isVideo = json["video"]?.boolValue ?? false
         description = json["description"]?.stringValue
         title = json["title"]?.stringValue
+        restoredFrom = json["restored_from"]?.stringValue
         imgurID = json["imgur_id"]?.stringValue
         link = json["link"]?.stringValue
         deletehash = json["deletehash"]?.stringValue

@@ -34,6 +34,15 @@ public struct UploadJob: Sendable, Equatable {
     /// `serve` resumes its own unfinished jobs when it starts again; the command line's wait for
     /// `upload --resume`.
     public var origin = Origin.commandLine
+    /// The new album's privacy (`public`, `hidden`, `secret`); Imgur's default when nil.
+    public var privacy: String?
+    /// The item whose image becomes the new album's cover.
+    public var coverItem: Int?
+    /// A restore's job: the archived album it puts back (docs/restore-and-sync.md).
+    public var restoreOf: String?
+    /// A restore's last read-back of the new album: when, and what differed (empty: it matched).
+    public var checkedAt: Date?
+    public var differences: [String] = []
 
     public enum Origin: String, Sendable {
         case commandLine = "command line"
@@ -56,6 +65,13 @@ public struct UploadJob: Sendable, Equatable {
         members["account"] = .optional(account)
         members["title"] = .optional(title)
         members["description"] = .optional(description)
+        if let privacy { members["privacy"] = .string(privacy) }
+        if let coverItem { members["cover_item"] = .int(Int64(coverItem)) }
+        if let restoreOf { members["restore_of"] = .string(restoreOf) }
+        if let checkedAt {
+            members["checked_at"] = .string(Timestamp.iso8601(checkedAt))
+            members["differences"] = .array(differences.map(JSONValue.string))
+        }
         switch album {
         case .new(let title, let id, let deletehash, let uncertain)?:
             members["album"] = .object([
@@ -81,6 +97,11 @@ public struct UploadJob: Sendable, Equatable {
         origin = json["origin"]?.stringValue.flatMap(Origin.init(rawValue:)) ?? .commandLine
         title = json["title"]?.stringValue
         description = json["description"]?.stringValue
+        privacy = json["privacy"]?.stringValue
+        coverItem = json["cover_item"]?.int64Value.map(Int.init)
+        restoreOf = json["restore_of"]?.stringValue
+        checkedAt = json["checked_at"]?.stringValue.flatMap(Timestamp.date)
+        differences = json["differences"]?.arrayValue?.compactMap(\.stringValue) ?? []
         if let album = json["album"], album["mode"]?.stringValue == "new", let title = album["title"]?.stringValue {
             self.album = .new(
                 title: title, id: album["id"]?.stringValue, deletehash: album["deletehash"]?.stringValue,

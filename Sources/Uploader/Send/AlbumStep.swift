@@ -41,9 +41,11 @@ struct AlbumStep {
         let (deletehashes, ids) = handles(members)
         let album: CreatedAlbum
         do {
+            let job = file.current.job
+            let cover = job.coverItem.flatMap { index in members.first { $0.index == index }?.imgurID }
             album = try await run.client.createAlbum(
-                title: title, description: file.current.job.description, deletehashes: deletehashes, ids: ids,
-                identity: run.settings.identity)
+                title: title, description: job.description, deletehashes: deletehashes, ids: ids, privacy: job.privacy,
+                cover: cover, identity: run.settings.identity)
         } catch let error as any RetryableError where error.provesRequestNotProcessed {
             try file.updateJob { $0.album = .new(title: title, id: nil, deletehash: nil, uncertain: false) }
             run.events.warning("the album \"\(title)\" was not made (\(error)); 'upload --resume \(file.current.job.id)' makes it")

@@ -77,7 +77,7 @@ struct ServeCommand {
         }
     }
 
-    /// The files a finished job's form brought (`uploads/incoming/<folder>/`).
+    /// The files a finished job's form brought (`upload-jobs/incoming/<folder>/`).
     private func removeIncoming(_ items: [UploadItem], under incoming: String) {
         let folders = Set(items.compactMap { item -> String? in
             guard case .file(let path) = item.source, path.hasPrefix(incoming + "/") else { return nil }

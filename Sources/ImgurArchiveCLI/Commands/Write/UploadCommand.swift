@@ -7,7 +7,7 @@ import Uploader
 
 /// `imgur-archive upload FILE|FOLDER|URL ...` and `upload --resume JOB` (docs/upload-jobs.md).
 ///
-/// Anonymous unless logged in (and not `--anonymous`). Each upload is a job in `uploads/`; the
+/// Anonymous unless logged in (and not `--anonymous`). Each upload is a job in `upload-jobs/`; the
 /// job file's lock, not the storage directory's, keeps two runs off one job, so archiving and
 /// uploading can go on side by side.
 struct UploadCommand {
