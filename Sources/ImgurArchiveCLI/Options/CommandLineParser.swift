@@ -203,6 +203,13 @@ public enum CommandLineParser {
             options.anonymous = parsed.upload.anonymous
             options.retryUncertain = parsed.upload.retryUncertain
             return .restore(options)
+        case .sync:
+            guard positionals.isEmpty else { throw .usage("'sync' takes no arguments: it reads sync.txt in the storage directory") }
+            var options = parsed.sync
+            options.dryRun = parsed.archive.dryRun
+            options.anonymous = parsed.upload.anonymous
+            options.retryUncertain = parsed.upload.retryUncertain
+            return .sync(options)
         case .jobs:
             guard positionals.count <= 1 else { throw .usage("'jobs' takes at most one job id") }
             var options = parsed.list

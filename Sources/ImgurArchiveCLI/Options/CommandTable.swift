@@ -10,7 +10,7 @@ public enum CommandName: String, CaseIterable, Sendable {
     /// The write side (docs/upload-jobs.md).
     case upload, jobs, uploads, delete, login, logout, serve
     /// Putting archived albums back (docs/restore-and-sync.md).
-    case restore
+    case restore, sync
     /// `help [COMMAND]`: the help of a command, or the overview.
     case help
 
@@ -48,6 +48,7 @@ struct Parsed: Sendable {
     var verify = VerifyOptions()
     var upload = UploadOptions()
     var restore = RestoreOptions()
+    var sync = SyncOptions()
     var list = ListOptions()
     var delete = DeleteOptions()
     var login = LoginOptions()
@@ -138,6 +139,13 @@ public enum Usage {
                 "(docs/restore-and-sync.md). Resumable; --dry-run shows the plan.",
             ]),
         CommandSpec(
+            name: .sync, usage: "sync",
+            abstract: [
+                "Keep the folders listed in sync.txt in step with their albums, by",
+                "content: new files uploaded, moves and renames followed, deletions",
+                "kept on Imgur unless --delete (docs/restore-and-sync.md).",
+            ]),
+        CommandSpec(
             name: .jobs, usage: "jobs [<job>]",
             abstract: ["List the upload jobs of this storage directory, or show one."]),
         CommandSpec(
@@ -188,9 +196,10 @@ public enum Usage {
             names: ["--dry-run"], value: nil,
             help: [
                 "Say what would be archived, from the catalog and the inputs:", "nothing is asked of Imgur, nothing is written. restore: the",
-                "plan and its credit cost; nothing is sent.",
+                "plan and its credit cost; nothing is sent. sync: every",
+                "operation it would carry out; nothing changes.",
             ],
-            commands: archiving.union([.restore]), apply: { parsed, _, _ in parsed.archive.dryRun = true }),
+            commands: archiving.union([.restore, .sync]), apply: { parsed, _, _ in parsed.archive.dryRun = true }),
         OptionSpec(
             names: ["--limit-rate"], value: "<rate>",
             help: ["Download at most <rate> bytes a second in all (suffixes k, m, g", "count 1024s, as curl's: 500k, 2M)."],

@@ -28,6 +28,8 @@ public enum Command: Equatable, Sendable {
     case upload(UploadOptions)
     /// `imgur-archive restore ID|DIR...`: archived albums back on Imgur.
     case restore(RestoreOptions)
+    /// `imgur-archive sync`: the folders of sync.txt in step with their albums.
+    case sync(SyncOptions)
     case jobs(ListOptions)
     case uploads(ListOptions)
     case delete(DeleteOptions)

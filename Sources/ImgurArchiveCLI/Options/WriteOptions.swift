@@ -32,6 +32,19 @@ public struct RestoreOptions: Equatable, Sendable {
     public init() {}
 }
 
+/// `sync`.
+public struct SyncOptions: Equatable, Sendable {
+    public var delete = false
+    public var push = false
+    public var dryRun = false
+    /// New albums' privacy (default hidden).
+    public var privacy: String?
+    public var anonymous = false
+    public var retryUncertain = false
+
+    public init() {}
+}
+
 public struct ListOptions: Equatable, Sendable {
     /// `jobs JOB`: one job.
     public var job: String?
@@ -81,26 +94,33 @@ extension Usage {
             help: ["upload: the items' description (a <file>.txt beside a file", "is that item's own)."], commands: [.upload],
             apply: { parsed, _, value in parsed.upload.description = value }),
         OptionSpec(
-            names: ["--anonymous"], value: nil, help: ["upload, restore: anonymously even when logged in."],
-            commands: [.upload, .restore],
+            names: ["--anonymous"], value: nil, help: ["upload, restore, sync: anonymously even when logged in."],
+            commands: [.upload, .restore, .sync],
             apply: { parsed, _, _ in parsed.upload.anonymous = true }),
         OptionSpec(
             names: ["--resume"], value: "<job>", help: ["upload: finish a job: what is pending, failed or processing."],
             commands: [.upload], apply: { parsed, _, value in parsed.upload.resume = value }),
         OptionSpec(
             names: ["--retry-uncertain"], value: nil,
-            help: ["upload --resume, restore: also send again items whose answer", "was lost (check first: they may be on Imgur)."],
-            commands: [.upload, .restore], apply: { parsed, _, _ in parsed.upload.retryUncertain = true }),
+            help: ["upload --resume, restore, sync: also send again items whose", "answer was lost (check first: they may be on Imgur)."],
+            commands: [.upload, .restore, .sync], apply: { parsed, _, _ in parsed.upload.retryUncertain = true }),
         OptionSpec(
             names: ["--privacy"], value: "<p>",
-            help: ["restore: the new album's privacy: public, hidden or secret", "(default: the archived one)."],
-            commands: [.restore],
+            help: ["restore, sync: a new album's privacy: public, hidden or secret", "(default: the archived one; for sync, hidden)."],
+            commands: [.restore, .sync],
             apply: { (parsed, name, value) throws(CommandError) in
                 guard let value, RestorePlan.privacies.contains(value) else {
                     throw .usage("'\(name)' takes public, hidden or secret, not '\(value ?? "")'")
                 }
                 parsed.restore.privacy = value
+                parsed.sync.privacy = value
             }),
+        OptionSpec(
+            names: ["--delete"], value: nil, help: ["sync: also delete on Imgur what was deleted here (and the old", "versions of edited files). Nothing local is ever deleted."],
+            commands: [.sync], apply: { parsed, _, _ in parsed.sync.delete = true }),
+        OptionSpec(
+            names: ["--push"], value: nil, help: ["sync: upload again what Imgur lost since the last sync (an", "image, or a whole deleted album)."],
+            commands: [.sync], apply: { parsed, _, _ in parsed.sync.push = true }),
         OptionSpec(
             names: ["--json"], value: nil, help: ["jobs, uploads, user me --list: JSON (one object a line for lists)."],
             commands: [.jobs, .uploads, .user], apply: { parsed, _, _ in parsed.list.json = true }),

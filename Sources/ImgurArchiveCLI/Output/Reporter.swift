@@ -57,7 +57,9 @@ final class Reporter: RunEvents {
         let (id, detail) = (TextFormat.terminalSafe(id), Self.safe(detail))
         let label = verdict.label.padding(toLength: 16, withPad: " ", startingAt: 0)
         let painted = console.color ? "\(Self.colour(verdict))\(label)\u{1B}[0m" : label
-        let line = "\(painted) \(id.padding(toLength: 7, withPad: " ", startingAt: 0))  \(detail)"
+        // Padded to an id's width, never cut: a path or URL is shown whole.
+        let subject = id.count < 7 ? id.padding(toLength: 7, withPad: " ", startingAt: 0) : id
+        let line = "\(painted) \(subject)  \(detail)"
             .trimmingCharacters(in: .whitespaces) + "\n"
         if verdict.isProblem {
             if verbosity == .quiet {

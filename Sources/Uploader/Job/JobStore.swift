@@ -18,6 +18,15 @@ public struct JobStore: Sendable {
         path = folder.path
     }
 
+    private init(folder: Directory) {
+        self.folder = folder
+        path = folder.path
+    }
+
+    /// For a run that sends nothing (`sync --dry-run`) where `upload-jobs/` does not exist yet: it
+    /// lists no job, and the run makes none.
+    public static func none(root: Directory) -> JobStore { JobStore(folder: root) }
+
     static func fileName(_ id: String) -> String { "\(id).json" }
 
     /// Every job id, oldest first (by creation time in the file; ties by id).

@@ -47,6 +47,7 @@ public struct UploadJob: Sendable, Equatable {
     public enum Origin: String, Sendable {
         case commandLine = "command line"
         case serve
+        case sync
     }
 
     public init(id: String, createdAt: Date) {

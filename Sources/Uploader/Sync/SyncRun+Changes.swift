@@ -1,0 +1,210 @@
+import ArchiveFormat
+import DurableFiles
+import Foundation
+import ImgurAPI
+import Jobs
+
+/// Carrying out what the plan found in the folders (docs/restore-and-sync.md, "What sync does").
+extension SyncRun {
+    /// Records a change that needs no upload; returns the upload one needs.
+    func apply(_ change: SyncPlan.Change, outcome: inout Outcome) async throws -> Pending? {
+        let dry = options.dryRun
+        switch change {
+        case .touched(let file, var record):
+            record.size = file.size
+            record.mtime = file.mtime
+            try state?.save(record)
+            return nil
+        case .new(let file):
+            return Pending(folder: file.folder, path: file.path, reason: "new")
+        case .edited(let file, let previous):
+            return Pending(folder: file.folder, path: file.path, reason: "edited: replaces \(previous.imgurID ?? "its old version") in the album")
+        case .moved(let file, let from) where from.folder != file.folder && !memory.hasAlbum(file.folder):
+            // Its new folder has no album yet: the album is made of uploads, so it is uploaded into
+            // it; the old image leaves its album (deleted with --delete).
+            if !dry, let id = from.imgurID {
+                try state?.save(SyncState.Image(id: id, deletehash: from.deletehash, folder: from.folder, path: from.path, sha256: from.sha256, state: .replaced))
+                try state?.save(absent(from))
+            }
+            return Pending(folder: file.folder, path: file.path, reason: "moved here from \(display(from.folder, from.path)); this folder has no album yet: uploaded into its new one")
+        case .sameContent(let file, let other) where !memory.hasAlbum(file.folder):
+            return Pending(folder: file.folder, path: file.path, reason: "the same content as \(display(other.folder, other.path)); this folder has no album yet: uploaded into its new one")
+        case .moved(let file, let from):
+            let rename = from.folder == file.folder
+            let label = rename ? "renamed" : "moved"
+            let detail = rename
+                ? "from \(from.path): the same image \(from.imgurID ?? ""), nothing sent"
+                : "from \(display(from.folder, from.path)): the image \(from.imgurID ?? "") moves between the albums, not uploaded again"
+            if dry {
+                outcome.planned += 1
+                events.heading("would be \(label)", display(file.folder, file.path), detail)
+                return nil
+            }
+            try state?.save(synced(file, like: from))
+            try state?.save(absent(from))
+            if !rename { memory.arrived(from.imgurID, in: file.folder) }
+            events.heading(label, display(file.folder, file.path), detail)
+            record(label, folder: file.folder, path: file.path, ["from_folder": from.folder, "from_path": from.path, "image": from.imgurID])
+            outcome.moved += 1
+            return nil
+        case .sameContent(let file, let other):
+            let detail = "the same content as \(display(other.folder, other.path)): one upload (\(other.imgurID ?? "")), in both albums"
+            if dry {
+                outcome.planned += 1
+                events.heading("would add", display(file.folder, file.path), detail)
+                return nil
+            }
+            try state?.save(synced(file, like: other))
+            memory.arrived(other.imgurID, in: file.folder)
+            events.heading("same content", display(file.folder, file.path), detail)
+            record("same-content", folder: file.folder, path: file.path, ["image": other.imgurID, "as_folder": other.folder, "as_path": other.path])
+            outcome.moved += 1
+            return nil
+        case .returned(let file, var image):
+            let detail = "the content of \(image.id), kept on Imgur since its file was deleted: that image again"
+            if dry {
+                outcome.planned += 1
+                events.heading("would return", display(file.folder, file.path), detail)
+                return nil
+            }
+            var record = SyncState.File(
+                folder: file.folder, path: file.path, size: file.size, mtime: file.mtime, sha256: file.sha256, state: .synced,
+                imgurID: image.id, deletehash: image.deletehash, link: nil)
+            record.link = nil
+            try state?.save(record)
+            image.state = .returned
+            try state?.save(image)
+            events.heading("returned", display(file.folder, file.path), detail)
+            self.record("returned", folder: file.folder, path: file.path, ["image": image.id])
+            return nil
+        case .deleted(let file):
+            guard let id = file.imgurID else { return nil }
+            if dry {
+                outcome.planned += 1
+                events.heading(
+                    options.delete ? "would delete" : "would keep", display(file.folder, file.path),
+                    options.delete ? "deleted here: \(id) would be deleted on Imgur" : "deleted here: \(id) stays on Imgur (use --delete)")
+                return nil
+            }
+            try state?.save(SyncState.Image(id: id, deletehash: file.deletehash, folder: file.folder, path: file.path, sha256: file.sha256, state: .kept))
+            try state?.save(absent(file))
+            if !options.delete {
+                events.heading("kept", display(file.folder, file.path), "deleted here: \(id) kept on Imgur (use --delete)")
+                record("kept", folder: file.folder, path: file.path, ["image": id])
+                outcome.kept += 1
+            }
+            return nil
+        }
+    }
+
+    func synced(_ file: SyncPlan.Local, like other: SyncState.File) -> SyncState.File {
+        SyncState.File(
+            folder: file.folder, path: file.path, size: file.size, mtime: file.mtime, sha256: file.sha256, state: .synced,
+            imgurID: other.imgurID, deletehash: other.deletehash, link: other.link)
+    }
+
+    func absent(_ file: SyncState.File) -> SyncState.File {
+        var gone = file
+        gone.state = .absent
+        gone.imgurID = nil
+        gone.deletehash = nil
+        gone.link = nil
+        return gone
+    }
+
+    // MARK: Uploads
+
+    /// Uploads `pending` into the folder's album (a new one when it has none) as an upload job,
+    /// recorded in the folder's state first; true when the job finished.
+    func send(_ pending: [Pending], into folder: inout SyncState.Folder, outcome: inout Outcome) async throws -> Bool {
+        let store = upload.store
+        var id = UploadJob.newID()
+        while store.folder.exists(JobStore.fileName(id)) { id = UploadJob.newID() }
+        folder.job = id
+        try state?.save(folder)
+        let now = upload.now()
+        var job = UploadJob(id: id, createdAt: now)
+        job.origin = .sync
+        job.account = byAccount ? "me" : nil
+        if let album = folder.album {
+            job.album = .existing(folder.deletehash ?? album)
+        } else {
+            job.album = .new(title: (folder.path as NSString).lastPathComponent, id: nil, deletehash: nil, uncertain: false)
+            job.privacy = options.privacy
+        }
+        let items = pending.sorted { NaturalOrder.less($0.path, $1.path) }.enumerated().map { offset, item in
+            let source = UploadItem.Source.file(path: "\(folder.path)/\(item.path)")
+            return UploadItem(index: offset + 1, source: source, name: JobStore.itemName(job: id, index: offset + 1, source), createdAt: now)
+        }
+        let file = try JobFile.create(job, items: items, in: store.folder, named: JobStore.fileName(id))
+        defer { file.close() }
+        return try await runJob(file, folder: &folder, outcome: &outcome)
+    }
+
+    /// Finishes the unfinished upload job of an earlier sync; true when it is finished.
+    func finishJob(_ folder: inout SyncState.Folder, outcome: inout Outcome) async throws -> Bool {
+        guard let id = folder.job else { return true }
+        let file: JobFile
+        do {
+            file = try upload.store.open(id)
+        } catch UploadError.noSuchJob {
+            // Killed after the state named it and before its file was made: nothing was sent.
+            folder.job = nil
+            try state?.save(folder)
+            return true
+        }
+        defer { file.close() }
+        events.heading("resuming", display(folder.path), "the uploads of an earlier sync (job \(id))")
+        return try await runJob(file, folder: &folder, outcome: &outcome)
+    }
+
+    private func runJob(_ file: JobFile, folder: inout SyncState.Folder, outcome: inout Outcome) async throws -> Bool {
+        let result = try await upload.run(file)
+        try absorb(file, into: &folder, outcome: &outcome)
+        outcome.failed += result.failed
+        outcome.deferred = outcome.deferred ?? result.deferred
+        if let refused = result.refused { outcome.refused = outcome.refused ?? refused }
+        if result.interrupted { outcome.interrupted = true }
+        let left = result.pending + result.uncertain + result.processing + (result.albumUncertain ? 1 : 0)
+        outcome.left += left
+        let finished = left == 0 && !result.interrupted && result.refused == nil
+        if finished {
+            folder.job = nil
+            try state?.save(folder)
+        }
+        return finished
+    }
+
+    /// What a job uploaded becomes the folder's files' state (again harmlessly after a crash).
+    func absorb(_ file: JobFile, into folder: inout SyncState.Folder, outcome: inout Outcome) throws {
+        let (job, items) = file.current
+        if case .new(_, let id?, let deletehash, _)? = job.album, folder.album != id {
+            folder.album = id
+            folder.deletehash = deletehash
+            folder.albumGone = false
+            try state?.save(folder)
+            record("album-created", folder: folder.path, ["album": id])
+        }
+        let prefix = folder.path + "/"
+        for item in items where item.state == .completed {
+            guard let id = item.imgurID, case .file(let path) = item.source, path.hasPrefix(prefix) else { continue }
+            let relative = String(path.dropFirst(prefix.count))
+            let existing = fileRecord(folder.path, relative)
+            if existing?.state == .synced, existing?.imgurID == id { continue }
+            if let previous = existing, previous.state == .synced, let old = previous.imgurID {
+                try state?.save(
+                    SyncState.Image(id: old, deletehash: previous.deletehash, folder: folder.path, path: relative, sha256: previous.sha256, state: .replaced))
+            }
+            var info = stat()
+            let mtime = lstat(path, &info) == 0 && Int64(info.st_size) == item.bytes
+                ? Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec) : -1
+            try state?.save(
+                SyncState.File(
+                    folder: folder.path, path: relative, size: item.bytes ?? -1, mtime: mtime, sha256: item.sha256, state: .synced,
+                    imgurID: id, deletehash: item.deletehash, link: item.link))
+            memory.arrived(id, in: folder.path)
+            record("upload", folder: folder.path, path: relative, ["image": id, "link": item.link, "sha256": item.sha256])
+            outcome.uploaded += 1
+        }
+    }
+}

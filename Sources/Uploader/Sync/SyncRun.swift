@@ -1,0 +1,221 @@
+import ArchiveFormat
+import DurableFiles
+import Foundation
+import HTTPCore
+import ImgurAPI
+import Jobs
+
+/// One `sync` (docs/restore-and-sync.md): each folder of `sync.txt` compared with the last agreed
+/// state by content, the changes carried out on Imgur (uploads through an upload job, so they are
+/// never lost or sent twice), each recorded in the state file as soon as Imgur has done it, and
+/// each album's order set to the folder's name order. Nothing local is ever deleted.
+public struct SyncRun: Sendable {
+    public struct Options: Sendable {
+        /// Delete on Imgur what was deleted here (and older versions of edited files).
+        public var delete = false
+        /// Upload again what Imgur lost (images, or a whole deleted album).
+        public var push = false
+        public var dryRun = false
+        /// A new album's privacy.
+        public var privacy = "hidden"
+
+        public init() {}
+    }
+
+    /// What the run did, for the summary and the exit status.
+    public struct Outcome: Sendable {
+        public var uploaded = 0
+        public var moved = 0
+        public var deleted = 0
+        public var kept = 0
+        public var reordered = 0
+        public var unchanged = 0
+        /// Changes on Imgur since the last sync that were only reported (no --push), and orders
+        /// Imgur did not apply: the two sides disagree.
+        public var disagreements = 0
+        public var failed = 0
+        /// Uploads left for the next run (the budget, a lost answer, a video still processing).
+        public var left = 0
+        public var deferred: RateLimitBudget.Exhausted?
+        public var refused: (any Error & Sendable)?
+        public var interrupted = false
+        /// What a dry run would do, one entry per operation.
+        public var planned = 0
+    }
+
+    let upload: UploadRun
+    let state: SyncState?
+    let snapshot: (folders: [String: SyncState.Folder], files: [String: SyncState.File], images: [String: SyncState.Image])
+    let log: SyncLog?
+    let options: Options
+    /// What this run learnt on the way: album listings, images that arrived in an album.
+    let memory = SyncMemory()
+
+    /// - Parameters:
+    ///   - state: the open state file; nil with `dryRun`, which reads `snapshot` and writes nothing.
+    public init(
+        upload: UploadRun, state: SyncState?,
+        snapshot: (folders: [String: SyncState.Folder], files: [String: SyncState.File], images: [String: SyncState.Image]),
+        log: SyncLog?, options: Options
+    ) {
+        self.upload = upload
+        self.state = state
+        self.snapshot = snapshot
+        self.log = log
+        self.options = options
+    }
+
+    var events: any RunEvents { upload.events }
+    var client: ImgurClient { upload.client }
+    var identity: RequestIdentity { upload.settings.identity }
+    var byAccount: Bool { identity == .account && client.isLoggedIn }
+
+    // The state as this run sees it: the open file, or the snapshot of a dry run.
+    func folderRecord(_ path: String) -> SyncState.Folder? { state?.folders[path] ?? snapshot.folders[path] }
+    var allFiles: [SyncState.File] { Array((state?.files ?? snapshot.files).values) }
+    var allImages: [SyncState.Image] { Array((state?.images ?? snapshot.images).values) }
+    func fileRecord(_ folder: String, _ path: String) -> SyncState.File? {
+        state?.file(folder, path) ?? snapshot.files[SyncRecord.fileKey(folder, path)]
+    }
+
+    public func run(_ pairs: [SyncList.Pair]) async throws -> Outcome {
+        var outcome = Outcome()
+        var folders: [SyncState.Folder] = []
+        var blocked: Set<String> = []
+        for pair in pairs {
+            var folder = folderRecord(pair.folder) ?? SyncState.Folder(path: pair.folder)
+            if let album = pair.album?.rawValue, folder.album != album {
+                // Paired in sync.txt with an album (another than before): that album from now on.
+                folder.album = album
+                folder.deletehash = nil
+                folder.albumGone = false
+                try state?.save(folder)
+            }
+            // An earlier sync's uploads come first: their answers are in their job.
+            if folder.job != nil {
+                if options.dryRun {
+                    events.heading("unfinished", display(folder.path), "an earlier sync's uploads are unfinished; sync finishes them")
+                    blocked.insert(folder.path)
+                } else if try await !finishJob(&folder, outcome: &outcome) {
+                    blocked.insert(folder.path)
+                }
+            }
+            folders.append(folder)
+        }
+        if outcome.interrupted || outcome.refused != nil { return outcome }
+
+        // Every folder is scanned before anything is planned: a move crosses folders.
+        var local: [SyncPlan.Local] = []
+        var scanned: Set<String> = []
+        for folder in folders where !blocked.contains(folder.path) {
+            guard let files = try await scan(folder.path, outcome: &outcome) else { continue }
+            scanned.insert(folder.path)
+            local += files
+        }
+        let plan = SyncPlan.make(
+            local: local, state: allFiles.filter { scanned.contains($0.folder) },
+            kept: allImages.filter { scanned.contains($0.folder) })
+        for folder in folders where folder.album != nil && !folder.albumGone { memory.markHasAlbum(folder.path) }
+        var uploads: [String: [Pending]] = [:]
+        for change in plan.changes {
+            if let pending = try await apply(change, outcome: &outcome) { uploads[pending.folder, default: []].append(pending) }
+        }
+        for index in folders.indices where scanned.contains(folders[index].path) {
+            var folder = folders[index]
+            let more = try await checkRemote(&folder, outcome: &outcome)
+            uploads[folder.path, default: []] += more
+            if let pending = uploads[folder.path], !pending.isEmpty {
+                if options.dryRun {
+                    outcome.planned += pending.count + (folder.album == nil ? 1 : 0)
+                    for item in pending.sorted(by: { NaturalOrder.less($0.path, $1.path) }) {
+                        events.heading("would upload", display(folder.path, item.path), item.reason)
+                    }
+                    if folder.album == nil { events.heading("would create", display(folder.path), "a new \(options.privacy) album") }
+                } else if try await !send(pending, into: &folder, outcome: &outcome) {
+                    folders[index] = folder
+                    if outcome.interrupted || outcome.refused != nil { return outcome }
+                    continue
+                }
+            }
+            folders[index] = folder
+        }
+        if options.delete { try await sweepDeletions(scanned, outcome: &outcome) }
+        for folder in folders where scanned.contains(folder.path) && folder.album != nil && !folder.albumGone {
+            try await setOrder(folder, outcome: &outcome)
+        }
+        return outcome
+    }
+
+    /// A file to upload, and why.
+    struct Pending: Sendable {
+        let folder: String
+        let path: String
+        let reason: String
+    }
+
+    func display(_ folder: String, _ path: String? = nil) -> String {
+        path.map { "\(folder)/\($0)" } ?? folder
+    }
+
+    func record(_ op: String, folder: String, path: String? = nil, _ extra: [String: String?] = [:]) {
+        do {
+            try log?.record(op, folder: folder, path: path, extra.compactMapValues { $0 }.mapValues { .string($0) })
+        } catch {
+            events.warning("cannot write the sync log: \(error)")
+        }
+    }
+
+    // MARK: Local files
+
+    /// The supported files of `folder` with their content hashes (unchanged size and mtime reuse
+    /// the recorded hash: nothing is read); nil when the folder is missing (never taken for an
+    /// emptied one: nothing is deleted).
+    private func scan(_ path: String, outcome: inout Outcome) async throws -> [SyncPlan.Local]? {
+        guard let scan = try await BlockingIO.run({ FolderScan.scan(path) }) else {
+            events.result(.failed, display(path), "the folder is missing or not a folder: nothing done for it (its album is left as it is)")
+            outcome.failed += 1
+            return nil
+        }
+        for problem in scan.unreadable { events.warning("\(display(path)): cannot read \(problem)") }
+        var files: [SyncPlan.Local] = []
+        for link in scan.links {
+            try noteUnsupported(path, link, size: -1, mtime: -1, "a symbolic link: not followed", outcome: &outcome)
+        }
+        let check = upload.settings.check
+        for entry in scan.files {
+            let record = fileRecord(path, entry.path)
+            if let record, record.size == entry.size, record.mtime == entry.mtime {
+                if record.state == .unsupported { continue }
+                if record.state == .synced, let sha = record.sha256 {
+                    files.append(SyncPlan.Local(folder: path, path: entry.path, size: entry.size, mtime: entry.mtime, sha256: sha))
+                    continue
+                }
+            }
+            let full = "\(path)/\(entry.path)"
+            let inspected = try await BlockingIO.run { try UploadRun.inspect(full, check) }
+            switch inspected {
+            case .failure(let error):
+                let reason: String
+                if case .notUploadable(_, let why) = error { reason = why } else { reason = "\(error)" }
+                try noteUnsupported(path, entry.path, size: entry.size, mtime: entry.mtime, reason, outcome: &outcome)
+            case .success(let (_, _, digest)):
+                files.append(SyncPlan.Local(folder: path, path: entry.path, size: entry.size, mtime: entry.mtime, sha256: digest))
+            }
+        }
+        return files
+    }
+
+    /// Reported once: the record remembers it until the file changes.
+    private func noteUnsupported(_ folder: String, _ path: String, size: Int64, mtime: Int64, _ reason: String, outcome: inout Outcome) throws {
+        if let record = fileRecord(folder, path), record.state == .unsupported, record.size == size, record.mtime == mtime { return }
+        events.result(.skipped, display(folder, path), reason)
+        if let previous = fileRecord(folder, path), previous.state == .synced, let id = previous.imgurID {
+            // It was an image before: the image stays on Imgur like a deleted file's.
+            try state?.save(
+                SyncState.Image(id: id, deletehash: previous.deletehash, folder: folder, path: path, sha256: previous.sha256, state: .kept))
+        }
+        try state?.save(
+            SyncState.File(folder: folder, path: path, size: size, mtime: mtime, sha256: nil, state: .unsupported, imgurID: nil, deletehash: nil, link: nil))
+        record("unsupported", folder: folder, path: path, ["reason": reason])
+    }
+}
