@@ -183,6 +183,19 @@ import Testing
         #expect(try folders.contents(of: "pics") == [b, a].map(folders.sha))
         let sent = folders.imgur.requests("/3/").dropFirst(before).map { "\($0.method) \($0.path)" }
         #expect(sent == ["GET /3/album/\(album.id)", "PUT /3/album/\(album.deletehash)", "GET /3/album/\(album.id)"], "\(sent)")
+
+        // Someone reorders the album on Imgur: reported, and the folder's order set again.
+        let ids = try #require(folders.imgur.albumRecord(album.id)).imageIDs
+        let (status, _) = try await WriteSideTests.request(
+            "PUT", folders.imgur.apiBase + "/3/album/\(album.deletehash)",
+            json: "{\"deletehashes\": [\"\(folders.imgur.upload(ids[1])!.deletehash)\", \"\(folders.imgur.upload(ids[0])!.deletehash)\"]}",
+            headers: ["Authorization": "Client-ID \(FakeImgur.clientID)"])
+        #expect(status == 200)
+        #expect(try folders.contents(of: "pics") == [a, b].map(folders.sha))
+        let third = try await folders.sync()
+        #expect(third.status == 0, "\(third.out)\(third.err)")
+        #expect(third.out.contains("reordered        \(album.id)  \(folders.path("pics")): the order was changed on Imgur since the last sync"), "\(third.out)")
+        #expect(try folders.contents(of: "pics") == [b, a].map(folders.sha))
     }
 
     @Test func changesOnImgurAreReportedAndPushUploadsWhatWasLost() async throws {

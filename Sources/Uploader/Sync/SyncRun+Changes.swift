@@ -42,6 +42,7 @@ extension SyncRun {
             }
             try state?.save(synced(file, like: from))
             try state?.save(absent(from))
+            memory.touch(from.folder)
             if !rename { memory.arrived(from.imgurID, in: file.folder) }
             events.heading(label, display(file.folder, file.path), detail)
             record(label, folder: file.folder, path: file.path, ["from_folder": from.folder, "from_path": from.path, "image": from.imgurID])
@@ -88,6 +89,7 @@ extension SyncRun {
             }
             try state?.save(SyncState.Image(id: id, deletehash: file.deletehash, folder: file.folder, path: file.path, sha256: file.sha256, state: .kept))
             try state?.save(absent(file))
+            memory.touch(file.folder)
             if !options.delete {
                 events.heading("kept", display(file.folder, file.path), "deleted here: \(id) kept on Imgur (use --delete)")
                 record("kept", folder: file.folder, path: file.path, ["image": id])

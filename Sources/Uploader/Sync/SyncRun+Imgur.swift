@@ -97,6 +97,7 @@ extension SyncRun {
             }
             image.state = .deleted
             try state?.save(image)
+            memory.touch(image.folder)
             events.result(.deleted, image.id, "\(display(image.folder, image.path)) deleted on Imgur (--delete)")
             record("delete", folder: image.folder, path: image.path, ["image": image.id])
             outcome.deleted += 1
@@ -129,6 +130,9 @@ extension SyncRun {
         wanted += extras.map { ("", $0, nil) }
         let target = wanted.map(\.id)
         guard target != listed else { return }
+        if !memory.isTouched(folder.path), Set(target) == Set(listed) {
+            events.heading("reordered", album, "\(display(folder.path)): the order was changed on Imgur since the last sync; the folder's name order is set again")
+        }
         if options.dryRun {
             outcome.planned += 1
             events.heading("would order", album, "\(display(folder.path)): \(target.count) images in name order")
@@ -169,16 +173,23 @@ final class SyncMemory: @unchecked Sendable {
     private var arrivals: [String: Set<String>] = [:]
     private var skipped: Set<String> = []
     private var withAlbum: Set<String> = []
+    private var touched: Set<String> = []
 
     func listed(_ ids: [String], for folder: String) { locked { listings[folder] = ids } }
     func listing(for folder: String) -> [String]? { locked { listings[folder] } }
     func arrived(_ id: String?, in folder: String) {
         guard let id else { return }
-        locked { _ = arrivals[folder, default: []].insert(id) }
+        locked {
+            _ = arrivals[folder, default: []].insert(id)
+            _ = touched.insert(folder)
+        }
     }
     func hasArrived(_ id: String, in folder: String) -> Bool { locked { arrivals[folder]?.contains(id) ?? false } }
     /// Whether images arrived in the folder's album this run (its listing is then out of date).
     func changed(_ folder: String) -> Bool { locked { !(arrivals[folder]?.isEmpty ?? true) } }
+    /// A local change this run that moves images in or out of the folder's album, or renames one.
+    func touch(_ folder: String) { locked { _ = touched.insert(folder) } }
+    func isTouched(_ folder: String) -> Bool { locked { touched.contains(folder) } }
     func markHasAlbum(_ folder: String) { locked { _ = withAlbum.insert(folder) } }
     func hasAlbum(_ folder: String) -> Bool { locked { withAlbum.contains(folder) } }
     func skipOrder(_ folder: String) { locked { _ = skipped.insert(folder) } }
