@@ -17,6 +17,8 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
     case sizeMismatch(url: String, apiSize: Int64, received: Int64)
     /// The file takes too long or comes too slowly: left for the next run.
     case tooSlow(url: String, reason: String)
+    /// `merge`: one album could not be brought over (the others go on).
+    case notMerged(String)
 
     public var description: String {
         switch self {
@@ -27,6 +29,7 @@ public enum ArchiveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .sizeMismatch(let url, let apiSize, let received):
             "\(url) sent \(received) bytes, but the API says the file has \(apiSize)"
         case .tooSlow(let url, let reason): "\(url) is too slow (\(reason)); left for the next run"
+        case .notMerged(let reason): reason
         }
     }
 }
@@ -37,7 +40,7 @@ extension ArchiveError: RetryableError {
         case .resumeMismatch, .sizeMismatch: return true
         case .mediaStatus(_, let status, _): return status == 403 || status == 408 || status == 429 || status >= 500
         // `tooSlow` is not retried here: the scheduler defers the album instead (exit 75).
-        case .notMedia, .tooLarge, .tooSlow: return false
+        case .notMedia, .tooLarge, .tooSlow, .notMerged: return false
         }
     }
 

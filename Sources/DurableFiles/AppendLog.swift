@@ -136,7 +136,11 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// and the file cut after it, so the log stays what it was before. The undo only rewrites
     /// bytes that were already there, so it needs no free space. After a failure every later append
     /// fails at once: appending after a half-undone write could bury the damage under new lines.
-    public func append(_ record: Record) throws(FileError) {
+    ///
+    /// With `durable` false the line is written but not flushed (a bulk copy that can be redone,
+    /// `merge`): a crash may then lose it, or leave a torn tail that the next `open` repairs;
+    /// `sync()` makes everything written so far durable.
+    public func append(_ record: Record, durable: Bool = true) throws(FileError) {
         if let failure { throw failure }
         // The lock keeps other imgur-archive runs out; this catches anything else that rewrote or
         // replaced the file since it was opened, before a line is written into the middle of it.
@@ -152,7 +156,7 @@ public final class AppendLog<Record: AppendLogRecord> {
         bytes.append(contentsOf: Array("\n}\n".utf8))
         do {
             try file.write(bytes, at: closingOffset)
-            try file.sync()
+            if durable { try file.sync() }
         } catch {
             failure = error
             // Best effort: if even the undo fails, the next run's `open` finds a torn last line.
@@ -163,6 +167,12 @@ public final class AppendLog<Record: AppendLogRecord> {
         closingOffset += Int64(bytes.count - 3)
         entryCount += 1
         if summaries.updateValue(record.summary, forKey: record.logKey) != nil { duplicateCount += 1 }
+    }
+
+    /// Makes every append so far durable.
+    public func sync() throws(FileError) {
+        if let failure { throw failure }
+        try file.sync()
     }
 
     /// Writes the closing brace right after the last complete entry, cuts the file there, flushes.

@@ -45,6 +45,8 @@ public enum ImgurArchiveTool {
                 return try await HTMLCommand().run(session)
             case .upload(let options):
                 return try await UploadCommand(options: options).run(session)
+            case .merge(let options):
+                return try await MergeCommand(options: options).run(session)
             case .sync(let options):
                 return try await SyncCommand(options: options).run(session)
             case .restore(let options):

@@ -60,11 +60,18 @@ public final class Catalog: @unchecked Sendable {
         return summaries
     }
 
-    /// Adds (or updates) one entry, durably (`AppendLog.append`).
-    public func append(_ entry: CatalogEntry) throws(FileError) {
+    /// Adds (or updates) one entry, durably unless `durable` is false (`AppendLog.append`).
+    public func append(_ entry: CatalogEntry, durable: Bool = true) throws(FileError) {
         lock.lock()
         defer { lock.unlock() }
-        try log.append(entry)
+        try log.append(entry, durable: durable)
+    }
+
+    /// Makes every entry appended so far durable.
+    public func sync() throws(FileError) {
+        lock.lock()
+        defer { lock.unlock() }
+        try log.sync()
     }
 
     /// Drops superseded copies of updated entries (one pass; only when there are some).

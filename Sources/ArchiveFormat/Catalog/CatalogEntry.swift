@@ -193,3 +193,20 @@ extension CatalogEntry {
         return CatalogEntry(metadata)
     }
 }
+
+extension CatalogEntry {
+    /// An entry read back from a catalog (`merge`); nil when it lacks an id or a status.
+    public init?(json entry: JSONValue) {
+        guard let id = entry["id"]?.stringValue.flatMap(ImgurID.init),
+            let status = entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:))
+        else { return nil }
+        let kind = entry["kind"]?.stringValue.flatMap(AlbumKind.init(rawValue:)) ?? .album
+        let at = (entry["archived_at"] ?? entry["checked_at"])?.stringValue.flatMap(Timestamp.date) ?? Date(timeIntervalSince1970: 0)
+        self.init(
+            id: id, status: status, kind: kind, title: entry["title"]?.stringValue,
+            published: entry["published"]?.stringValue.flatMap(Timestamp.unix), mediaCount: Int(entry["media_count"]?.int64Value ?? 0),
+            recordedAt: at, missing: entry["missing"]?.arrayValue?.compactMap(\.stringValue) ?? [], reason: entry["reason"]?.stringValue)
+        refused = Int(entry["refused"]?.int64Value ?? 0)
+        notFoundAs = entry["not_found_as"]?.stringValue.map(AlbumKinds.init(text:)) ?? []
+    }
+}

@@ -18,6 +18,8 @@ public struct ArchiveRequest: Sendable, Equatable {
     public var order: AccountOrder = .newestFirst
     /// Transfers at once.
     public var jobs = 8
+    /// Only the entries of this shard (`--shard K/N`, or an engine's task index).
+    public var shard: Shard?
 
     public init() {}
 }

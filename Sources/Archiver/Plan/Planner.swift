@@ -15,6 +15,9 @@ public struct Planner: Sendable {
         /// Accounts whose walk reached the end of their listings (or stopped early where that is
         /// safe): `accounts.json` may call them complete once the run archived everything.
         public var walkedToTheEnd: [String] = []
+        /// With a shard: the entries (inputs and account items) seen, and those of this shard.
+        public var shardSeen = 0
+        public var shardKept = 0
     }
 
     let services: ArchiveServices
@@ -42,12 +45,18 @@ public struct Planner: Sendable {
             case .image: source = .image
             case .user(let name):
                 events.expect(0)
-                let items = try await walk(name, plan: &plan, accounts: &accounts)
+                let walked = try await walk(name, plan: &plan, accounts: &accounts)
+                let items = keep(walked, plan: &plan)
                 for item in items where planned.insert(item.id).inserted { plan.work.append(item) }
                 events.expect(items.count)
                 continue
             }
             guard let id = entry.reference.id else { continue }
+            if let shard = request.shard {
+                plan.shardSeen += 1
+                guard shard.contains(id) else { continue }
+                plan.shardKept += 1
+            }
             events.expect(1)
             try consider(WorkItem(id: id, source: source), plan: &plan, planned: &planned)
         }
@@ -55,8 +64,9 @@ public struct Planner: Sendable {
     }
 
     /// Listed work (`user me`): each item skipped when done, as an input entry would be.
-    public func plan(listed items: [WorkItem]) throws -> Plan {
+    public func plan(listed all: [WorkItem]) throws -> Plan {
         var plan = Plan()
+        let items = keep(all, plan: &plan)
         var planned: Set<ImgurID> = []
         events.expect(items.count)
         for item in items { try consider(item, plan: &plan, planned: &planned) }
@@ -83,6 +93,15 @@ public struct Planner: Sendable {
         } else if planned.insert(id).inserted {
             plan.work.append(item)
         }
+    }
+
+    /// The items of this run's shard (all without one), counted.
+    private func keep(_ items: [WorkItem], plan: inout Plan) -> [WorkItem] {
+        guard let shard = request.shard else { return items }
+        let kept = items.filter { shard.contains($0.id) }
+        plan.shardSeen += items.count
+        plan.shardKept += kept.count
+        return kept
     }
 
     /// Typed work handed over as it is (`verify --repair`): nothing is skipped.

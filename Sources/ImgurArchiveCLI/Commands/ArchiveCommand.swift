@@ -13,7 +13,8 @@ struct ArchiveCommand {
 
     func run(_ session: Session) async throws -> ExitCode {
         let inputs = try readInputs(session)
-        if options.dryRun { return try await dryRun(inputs, session) }
+        let shard = try ShardChoice.resolve(options, environment: session.context.environment)
+        if options.dryRun { return try await dryRun(inputs, shard: shard?.0, session) }
         let api = try session.apiConfiguration(try session.credentials())
         let lock = try await session.lock()
         defer { withExtendedLifetime(lock) {} }
@@ -21,7 +22,8 @@ struct ArchiveCommand {
         session.layout.directory.removeLeftovers()
         let catalog = try session.openCatalog()
         let services = session.archiveServices(api)
-        let request = options.request(jobs: session.global.jobs)
+        var request = options.request(jobs: session.global.jobs)
+        request.shard = shard?.0
         let reporter = session.reporter
 
         for invalid in inputs.invalid { reporter.error("\(invalid)") }
@@ -29,6 +31,9 @@ struct ArchiveCommand {
         var plan = try await Planner(services: services, request: request, catalog: catalog)
             .plan(inputs.entries, accounts: &accounts)
         plan.tally.invalidInputs = inputs.invalid.count
+        if let (shard, source) = shard {
+            reporter.heading("shard", shard.description, "\(source): kept \(plan.shardKept) of \(plan.shardSeen) entries")
+        }
         let outcome = try await AlbumScheduler(services: services, request: request, catalog: catalog).run(plan)
         let tally = outcome.tally
         if tally.exitCode == .success, !outcome.interrupted, outcome.fatalError == nil, request.scope == .everything {
@@ -48,13 +53,15 @@ struct ArchiveCommand {
 
     /// `--dry-run`: the lines a run would print first, from the catalog alone, under a shared lock
     /// (so that a run writing the catalog meanwhile is not read half-way).
-    private func dryRun(_ inputs: InputList, _ session: Session) async throws -> ExitCode {
+    private func dryRun(_ inputs: InputList, shard: Shard?, _ session: Session) async throws -> ExitCode {
         let reporter = session.reporter
         for invalid in inputs.invalid { reporter.error("\(invalid)") }
         let lock = try await session.lock(shared: true)
         defer { withExtendedLifetime(lock) {} }
+        let entries = inputs.entries.filter { entry in entry.reference.id.map { shard?.contains($0) ?? true } ?? true }
+        if let shard { reporter.heading("shard", shard.description, "kept \(entries.count) of \(inputs.entries.count) entries") }
         let counts = DryRun.preview(
-            inputs.entries, catalog: try Catalog.summaries(in: session.layout),
+            entries, catalog: try Catalog.summaries(in: session.layout),
             request: options.request(jobs: session.global.jobs), events: reporter)
         if reporter.verbosity > .quiet || !inputs.invalid.isEmpty { reporter.summary(counts.summary) }
         return inputs.invalid.isEmpty ? .success : .failure

@@ -25,7 +25,10 @@ struct OwnAccountCommand {
         session.layout.directory.removeLeftovers()
         let catalog = try session.openCatalog()
         let services = session.archiveServices(api, tokens: tokens)
-        let request = options.request(jobs: session.global.jobs)
+        var request = options.request(jobs: session.global.jobs)
+        let shard = try ShardChoice.resolve(options, environment: session.context.environment)
+        request.shard = shard?.0
+        if let (shard, source) = shard { reporter.heading("shard", shard.description, "\(source): the account's items of this shard only") }
         let account = OwnAccount(client: services.client)
         let listing = try await account.list()
         reporter.heading(

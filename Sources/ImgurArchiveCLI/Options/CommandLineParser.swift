@@ -203,6 +203,11 @@ public enum CommandLineParser {
             options.anonymous = parsed.upload.anonymous
             options.retryUncertain = parsed.upload.retryUncertain
             return .restore(options)
+        case .merge:
+            guard !positionals.isEmpty else { throw .usage("'merge' needs the storage directories to merge") }
+            var options = parsed.merge
+            options.sources = positionals
+            return .merge(options)
         case .sync:
             guard positionals.isEmpty else { throw .usage("'sync' takes no arguments: it reads sync.txt in the storage directory") }
             var options = parsed.sync

@@ -7,6 +7,8 @@ public enum CommandName: String, CaseIterable, Sendable {
     /// No word: archive ids, URLs or links.txt.
     case archive
     case user, verify, html
+    /// Scale-out (docs/scale-out.md).
+    case merge
     /// The write side (docs/upload-jobs.md).
     case upload, jobs, uploads, delete, login, logout, serve
     /// Putting archived albums back (docs/restore-and-sync.md).
@@ -49,6 +51,7 @@ struct Parsed: Sendable {
     var upload = UploadOptions()
     var restore = RestoreOptions()
     var sync = SyncOptions()
+    var merge = MergeOptions()
     var list = ListOptions()
     var delete = DeleteOptions()
     var login = LoginOptions()
@@ -93,6 +96,7 @@ public enum Usage {
     /// Options that contradict each other (long names).
     static let exclusive: [[String]] = [
         ["--quiet", "--verbose"], ["--metadata-only", "--media-only"], ["--newest-first", "--oldest-first"],
+        ["--shard", "--no-shard"],
     ]
 
     static let commands: [CommandSpec] = [
@@ -123,6 +127,13 @@ public enum Usage {
             abstract: [
                 "Write index.html and one page per album, to read the archive in",
                 "a browser without Imgur (nothing is loaded from the network).",
+            ]),
+        CommandSpec(
+            name: .merge, usage: "merge <dir> ... [--into <dir>]",
+            abstract: [
+                "Bring shard storage directories (docs/scale-out.md) into one",
+                "archive: folders moved or copied and verified, catalogs combined,",
+                "an album in two kept once (the complete, then the newer one).",
             ]),
         CommandSpec(
             name: .upload, usage: "upload <file> ...",
@@ -210,6 +221,26 @@ public enum Usage {
                 }
                 parsed.global.limitRate = rate
             }),
+        OptionSpec(
+            names: ["--shard"], value: "<k/n>",
+            help: ["Archive only shard k of n (0 <= k < n): the entries whose id", "hashes to k (docs/scale-out.md). Default: the task index of a", "Slurm job array or a Kubernetes Indexed Job, if any."],
+            commands: archiving,
+            apply: { (parsed, name, value) throws(CommandError) in
+                guard let value, let shard = Shard(value) else {
+                    throw .usage("'\(name)' takes k/n with 0 <= k < n, such as 2/8, not '\(value ?? "")'")
+                }
+                parsed.archive.shard = shard
+            }),
+        OptionSpec(
+            names: ["--shards"], value: "<n>", help: ["How many shards a Kubernetes Indexed Job's JOB_COMPLETION_INDEX", "counts from (or IMGUR_ARCHIVE_SHARDS)."],
+            commands: archiving,
+            apply: { (parsed, name, value) throws(CommandError) in
+                guard let value, let count = Int(value), count >= 1 else { throw .usage("'\(name)' takes a number from 1, not '\(value ?? "")'") }
+                parsed.archive.shards = count
+            }),
+        OptionSpec(
+            names: ["--no-shard"], value: nil, help: ["Archive every entry, whatever task index the environment gives."],
+            commands: archiving, apply: { parsed, _, _ in parsed.archive.noShard = true }),
         OptionSpec(
             names: ["--refresh"], value: nil,
             help: ["Check albums already in the catalog again (including those", "recorded as unavailable), and fetch what is new or missing."],

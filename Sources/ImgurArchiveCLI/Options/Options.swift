@@ -25,6 +25,8 @@ public enum Command: Equatable, Sendable {
     case verify(VerifyOptions)
     /// `imgur-archive html`: write static HTML pages for reading the archive offline.
     case html
+    /// `imgur-archive merge SRC... [--into DST]`: shard directories into one archive.
+    case merge(MergeOptions)
     case upload(UploadOptions)
     /// `imgur-archive restore ID|DIR...`: archived albums back on Imgur.
     case restore(RestoreOptions)
@@ -84,6 +86,10 @@ public struct ArchiveOptions: Equatable, Sendable {
     /// `user me --list`: list what the account holds, download nothing (`--json`: as JSON lines).
     public var listOnly = false
     public var json = false
+    /// `--shard K/N`; `--shards N` (the count for `JOB_COMPLETION_INDEX`); `--no-shard`.
+    public var shard: Shard?
+    public var shards: Int?
+    public var noShard = false
 
     public init(inputs: [String] = []) {
         self.inputs = inputs

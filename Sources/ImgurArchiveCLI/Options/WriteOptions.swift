@@ -32,6 +32,15 @@ public struct RestoreOptions: Equatable, Sendable {
     public init() {}
 }
 
+/// `merge SRC... [--into DST] [--move]`.
+public struct MergeOptions: Equatable, Sendable {
+    public var sources: [String] = []
+    public var into: String?
+    public var move = false
+
+    public init() {}
+}
+
 /// `sync`.
 public struct SyncOptions: Equatable, Sendable {
     public var delete = false
@@ -121,6 +130,12 @@ extension Usage {
         OptionSpec(
             names: ["--push"], value: nil, help: ["sync: upload again what Imgur lost since the last sync (an", "image, or a whole deleted album)."],
             commands: [.sync], apply: { parsed, _, _ in parsed.sync.push = true }),
+        OptionSpec(
+            names: ["--into"], value: "<dir>", help: ["merge: the archive to merge into (default: the storage directory)."],
+            commands: [.merge], apply: { parsed, _, value in parsed.merge.into = value }),
+        OptionSpec(
+            names: ["--move"], value: nil, help: ["merge: remove a source's album folder once it is copied and", "verified (on one filesystem folders are always moved)."],
+            commands: [.merge], apply: { parsed, _, _ in parsed.merge.move = true }),
         OptionSpec(
             names: ["--json"], value: nil, help: ["jobs, uploads, user me --list: JSON (one object a line for lists)."],
             commands: [.jobs, .uploads, .user], apply: { parsed, _, _ in parsed.list.json = true }),
