@@ -87,7 +87,7 @@ import Testing
     @Test(arguments: [
         (["-qv"], "error: '--quiet' and '--verbose' cannot be combined\nSee 'imgur-archive --help'.\n"),
         (["verify", "--animated", "mp4"], "error: '--animated' does not apply to 'verify'\nSee 'imgur-archive verify --help'.\n"),
-        (["help", "nope"], "error: no command 'nope'; the commands are user, verify, html, upload, jobs, uploads, delete, login, logout, serve, restore, sync, help\nSee 'imgur-archive help --help'.\n"),
+        (["help", "nope"], "error: no command 'nope'; the commands are user, verify, html, merge, upload, jobs, uploads, delete, login, logout, serve, restore, sync, help\nSee 'imgur-archive help --help'.\n"),
         (["user", "https://imgur.com/user/bob/favorites"],
          "error: the favorites page of user bob is not archived (only an account's own posts and albums: "
             + "imgur.com/user/bob); give the URL of each post instead\nSee 'imgur-archive user --help'.\n"),

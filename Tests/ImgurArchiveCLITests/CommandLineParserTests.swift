@@ -157,7 +157,7 @@ import Testing
         Invalid(arguments: ["-qv"], message: "'--quiet' and '--verbose' cannot be combined"),
         Invalid(arguments: ["-q", "--verbose"], message: "'--quiet' and '--verbose' cannot be combined"),
         Invalid(arguments: ["-qx"], message: "unknown option '-x'"),
-        Invalid(arguments: ["help", "nope"], message: "no command 'nope'; the commands are user, verify, html, upload, jobs, uploads, delete, login, logout, serve, restore, sync, help"),
+        Invalid(arguments: ["help", "nope"], message: "no command 'nope'; the commands are user, verify, html, merge, upload, jobs, uploads, delete, login, logout, serve, restore, sync, help"),
         Invalid(arguments: ["help", "verify", "html"], message: "'help' takes at most one command name"),
         Invalid(arguments: ["verify", "--refresh"], message: "'--refresh' does not apply to 'verify'"),
         Invalid(arguments: ["html", "-j", "3", "--repair"], message: "'--repair' does not apply to 'html'"),

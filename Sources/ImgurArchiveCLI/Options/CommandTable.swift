@@ -340,6 +340,9 @@ public enum Usage {
           XDG_CONFIG_HOME         Where config and api_secrets.json are (default ~/.config).
           NO_COLOR                Never use colour.
           SOURCE_DATE_EPOCH       Write this time (unix seconds) in the documents instead of now.
+          IMGUR_ARCHIVE_RESERVE   Credits left untouched: client[,user[,posts]] (default
+                                  250,10,10; docs/scale-out.md sizes it for shared client ids).
+          IMGUR_ARCHIVE_SHARDS    The shard count for a Kubernetes JOB_COMPLETION_INDEX.
 
         CONFIG FILE:
           $XDG_CONFIG_HOME/imgur-archive/config holds default options, as on the command line

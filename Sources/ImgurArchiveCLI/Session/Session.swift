@@ -18,6 +18,17 @@ struct Session {
 
     init(global: GlobalOptions, context: RunContext, reporter: Reporter) throws {
         self.global = global
+        var context = context
+        if let text = context.environment["IMGUR_ARCHIVE_RESERVE"], !text.isEmpty {
+            // docs/scale-out.md, "Rate limits": tasks sharing one client id each leave this much.
+            let numbers = text.split(separator: ",", omittingEmptySubsequences: false).map { Int64($0.trimmingCharacters(in: .whitespaces)) }
+            guard (1...3).contains(numbers.count), numbers.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                throw CommandError.configuration("IMGUR_ARCHIVE_RESERVE is '\(text)', not client[,user[,posts]] (numbers, such as 250,10,10)")
+            }
+            let defaults = RateLimitReserve()
+            context.reserve = RateLimitReserve(
+                client: numbers[0]!, user: numbers.count > 1 ? numbers[1]! : defaults.user, posts: numbers.count > 2 ? numbers[2]! : defaults.posts)
+        }
         self.context = context
         self.reporter = reporter
         layout = try StorageLayout.resolve(global.directory, in: context.currentDirectory)
