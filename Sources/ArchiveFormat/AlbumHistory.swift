@@ -14,6 +14,9 @@ public struct AlbumChange: Sendable, Equatable {
         case mediaAdded = "media_added"
         /// Imgur no longer lists the media; its file and record are kept.
         case mediaRemoved = "media_removed"
+        /// Still listed, but its link now answers with Imgur's placeholder (or 404): the archived
+        /// file is kept.
+        case mediaPlaceholderServed = "media_placeholder_served"
         case mediaTitleChanged = "media_title_changed"
         case mediaDescriptionChanged = "media_description_changed"
         case reordered

@@ -56,8 +56,15 @@ import Testing
         for _ in 0..<4 { harness.imgur.inject("/media/PlcBBBB.jpg", .redirect(to: "\(harness.imgur.apiBase)/removed.png")) }
         let refresh = await harness.run(["--refresh", "q6i58"])
         #expect(harness.data("q6i58/PlcBBBB.jpg") == b.data, "\(refresh.out)\(refresh.err)")
-        let history = harness.json("q6i58/history_q6i58.json")?.objectValue ?? [:]
-        print("placeholder refresh: status \(refresh.status), history \(history.values.compactMap { $0["change"]?.stringValue })")
+        #expect(refresh.status == .success)
+        #expect(refresh.err.contains("q6i58/PlcBBBB.jpg: Imgur now serves its placeholder; the archived file is kept"), "\(refresh.err)")
+        let history = try #require(harness.json("q6i58/history_q6i58.json")?.objectValue)
+        #expect(history.values.compactMap { $0["change"]?.stringValue } == ["media_placeholder_served"])
+        #expect(history.values.first?["media"] == "PlcBBBB")
+        #expect(harness.imgur.requests("/media/PlcBBBB.jpg").last?.method == "HEAD", "a HEAD, never the body")
+        // Recorded once, however many refreshes see it.
+        #expect(await harness.run(["--refresh", "q6i58"]).status == .success)
+        #expect(harness.json("q6i58/history_q6i58.json")?.objectValue?.count == 1)
         #expect(await harness.run(["verify"]).status == .success)
     }
 }

@@ -30,6 +30,9 @@ struct AlbumArchiver: Sendable {
     let comments: Bool
     /// Media of one album in flight at once (their transfers share `--jobs` places).
     let mediaWindow: Int
+    /// `--refresh`: ask (HEAD) whether each file kept on disk is still served, and record when
+    /// Imgur now serves its placeholder instead.
+    var probeKeptFiles = false
     /// Told the files and bytes each album brings, for the progress line.
     let events: any RunEvents
     let now: @Sendable () -> Date
@@ -156,12 +159,15 @@ struct AlbumArchiver: Sendable {
         metadata.refused = refused
         // A refresh: what Imgur changed goes to the history first (a crash then can only record a
         // change twice, never lose an old text), and what it no longer lists stays in the album.
-        let changes = previous.map { AlbumChange.between($0, metadata, at: seenAt) } ?? []
+        var changes = previous.map { AlbumChange.between($0, metadata, at: seenAt) } ?? []
+        if probeKeptFiles, previous != nil {
+            changes += try await placeholdersServed(fetched.reusedNames.compactMap { jobs[$0] }, id: id, folder: folder, at: seenAt)
+        }
         metadata = AlbumFolder.keepingRemoved(previous, in: metadata, at: seenAt)
         metadata.status = AlbumMetadata.status(of: metadata.media)
         var entry = CatalogEntry(metadata)
         if scope != .mediaOnly || previous != nil {
-            try await BlockingIO.run { [metadata] in
+            try await BlockingIO.run { [metadata, changes] in
                 try AlbumFolder.record(changes, of: id, in: folder)
                 try AlbumFolder.write(metadata, comments: comments, in: folder)
             }
@@ -182,6 +188,21 @@ struct AlbumArchiver: Sendable {
         var files = 0
         var bytes: Int64 = 0
         var reused = 0
+        var reusedNames: [String] = []
+    }
+
+    /// Files kept on disk whose links now serve Imgur's placeholder: one change each, once.
+    private func placeholdersServed(_ kept: [MediaJob], id: ImgurID, folder: Directory, at date: Date) async throws -> [AlbumChange] {
+        let recorded = Set(
+            AlbumFolder.history(of: id, in: folder).filter { $0.kind == .mediaPlaceholderServed }.compactMap(\.media))
+        var changes: [AlbumChange] = []
+        for job in kept {
+            let media = ImgurID(String(job.fileName.prefix { $0 != "." }))
+            guard let media, !recorded.contains(media), await downloader.servesPlaceholder(job) else { continue }
+            events.note("\(id)/\(job.fileName): Imgur now serves its placeholder; the archived file is kept")
+            changes.append(AlbumChange(.mediaPlaceholderServed, at: date, media: media, from: .string(job.fileName), to: "removed.png"))
+        }
+        return changes
     }
 
     /// Every job's outcome. A failed media file does not stop the others (they are kept, complete or
@@ -233,6 +254,7 @@ struct AlbumArchiver: Sendable {
                             fetched.bytes += stored.bytes
                         } else {
                             fetched.reused += 1
+                            fetched.reusedNames.append(name)
                         }
                     }
                 case .failure(let error):

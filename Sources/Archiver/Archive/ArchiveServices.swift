@@ -20,6 +20,8 @@ public struct ArchiveRequest: Sendable, Equatable {
     public var jobs = 8
     /// Only the entries of this shard (`--shard K/N`, or an engine's task index).
     public var shard: Shard?
+    /// `--refresh`: ask (HEAD) whether each file kept on disk is still served (not `verify --repair`).
+    public var checkKeptFiles = false
 
     public init() {}
 }
@@ -62,9 +64,11 @@ public struct ArchiveServices: Sendable {
     }
 
     func archiver(_ request: ArchiveRequest) -> AlbumArchiver {
-        AlbumArchiver(
+        var archiver = AlbumArchiver(
             client: client, downloader: downloader, layout: layout, animated: request.animated, scope: request.scope,
             comments: request.comments, mediaWindow: max(2, request.jobs * 2), events: events, now: now)
+        archiver.probeKeptFiles = request.checkKeptFiles && request.scope != .metadataOnly
+        return archiver
     }
 
     /// Several sessions, because one session's libcurl runs on one serial queue; each carries at

@@ -99,6 +99,7 @@ public struct ArchiveOptions: Equatable, Sendable {
     func request(jobs: Int) -> ArchiveRequest {
         var request = ArchiveRequest()
         request.refresh = refresh
+        request.checkKeptFiles = refresh
         request.scope = scope
         request.animated = animated
         request.comments = comments
