@@ -155,6 +155,21 @@ import Testing
         try Self.expectRestored(harness, files, account: WriteSideTests.user.username)
     }
 
+    /// A file that no longer has the bytes the archive recorded is damaged: it is not put back.
+    @Test func aDamagedArchivedFileIsNotUploaded() async throws {
+        let harness = try ArchiveFixture()
+        _ = try await Self.archived(harness)
+        let path = harness.path("q6i58/Plain04.png")
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[bytes.count - 1] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let restore = try await BinaryRunner.run(["restore", "q6i58"], environment: harness.baseEnvironment, directory: harness.directory)
+        #expect(restore.status == 1, "\(restore.out)\(restore.err)")
+        #expect(restore.out.contains("Plain04.png  no longer has the SHA-256 the archive recorded for it"), "\(restore.out)")
+        #expect(harness.imgur.uploads.count == 3)
+        #expect(harness.imgur.uploadCount(sha256: Self.sha256(bytes)) == 0)
+    }
+
     @Test func badTargetsAreRefusedWithOneLine() async throws {
         let harness = try ArchiveFixture()
         _ = try await Self.archived(harness)

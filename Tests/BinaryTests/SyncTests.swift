@@ -284,6 +284,79 @@ import Testing
         #expect(folders.imgur.deletions.isEmpty)
     }
 
+    /// An unmounted disk leaves an empty mount point; a folder that cannot be read hides its files:
+    /// neither is ever taken for every file deleted, with or without --delete.
+    @Test func anEmptiedOrUnreadableFolderDeletesNothing() async throws {
+        let folders = try Folders()
+        try folders.put("disk/a.jpg", seed: "a")
+        try folders.put("disk/sub/b.jpg", seed: "b")
+        try folders.list("disk\n")
+        #expect(try await folders.sync().status == 0)
+        let album = try #require(try folders.album(of: "disk"))
+        try FileManager.default.moveItem(atPath: folders.path("disk"), toPath: folders.path("elsewhere"))
+        try FileManager.default.createDirectory(atPath: folders.path("disk"), withIntermediateDirectories: true)
+        let empty = try await folders.sync(["--delete"])
+        #expect(empty.status == 1)
+        #expect(empty.out.contains("the folder is empty, but 2 file(s) were synced from it: nothing done for it"), "\(empty.out)")
+        #expect(folders.imgur.deletions.isEmpty)
+        #expect(try folders.album(of: "disk")?.imageIDs == album.imageIDs)
+    }
+
+    /// sync.txt: a folder with spaces in its name is that folder (not a folder and an album), a
+    /// `#` inside a name is not a comment, and nested folders are refused.
+    @Test func syncTxtTakesFoldersWithSpacesAndRefusesNesting() async throws {
+        let folders = try Folders()
+        try folders.put("Holiday Photos/a.jpg", seed: "a")
+        try folders.put("My #2 pics/b.jpg", seed: "b")
+        try folders.list("# comment\nHoliday Photos\nMy #2 pics\n")
+        let run = try await folders.sync()
+        #expect(run.status == 0, "\(run.out)\(run.err)")
+        #expect(try folders.album(of: "Holiday Photos")?.title == "Holiday Photos")
+        #expect(try folders.album(of: "My #2 pics") != nil)
+        try folders.list("Holiday Photos\nHoliday Photos/inner\n")
+        let nested = try await folders.sync()
+        #expect(nested.status == 64)
+        #expect(nested.err.contains("nest: a file would be in two albums"), "\(nested.err)")
+    }
+
+    /// Two names swapped, and a rename over an existing file: renames, not uploads.
+    @Test func aSwapOfTwoNamesIsTwoRenamesAndNoUpload() async throws {
+        let folders = try Folders()
+        let a = try folders.put("pics/a.jpg", seed: "a")
+        let b = try folders.put("pics/b.jpg", seed: "b")
+        try folders.list("pics\n")
+        #expect(try await folders.sync().status == 0)
+        try folders.move("pics/a.jpg", "pics/tmp.jpg")
+        try folders.move("pics/b.jpg", "pics/a.jpg")
+        try folders.move("pics/tmp.jpg", "pics/b.jpg")
+        let swapped = try await folders.sync()
+        #expect(swapped.status == 0, "\(swapped.out)\(swapped.err)")
+        #expect(folders.imgur.uploads.count == 2, "nothing uploaded again")
+        #expect(try folders.contents(of: "pics") == [b, a].map(folders.sha))
+        #expect(try await folders.sync().out == "done: nothing to do in 1 folder\n")
+    }
+
+    /// A folder paired with an album that was deleted: --push makes one new album, once; later
+    /// syncs keep it and upload nothing more.
+    @Test func aPushedReplacementOfAPairedAlbumIsKept() async throws {
+        let folders = try Folders()
+        try folders.put("pics/a.jpg", seed: "a")
+        try folders.list("pics\n")
+        #expect(try await folders.sync().status == 0)
+        let first = try #require(try folders.album(of: "pics"))
+        try folders.list("pics  \(first.id)\n")
+        #expect(try await folders.sync().status == 0, "paired with the album it already has")
+        try await FakeRequests.delete("/3/album/\(first.deletehash)", on: folders.imgur)
+        #expect(try await folders.sync(["--push"]).status == 1)
+        let replacement = try #require(try folders.album(of: "pics"))
+        #expect(replacement.id != first.id)
+        let uploads = folders.imgur.uploads.count
+        let later = try await folders.sync(["--push"])
+        #expect(later.status == 0, "\(later.out)\(later.err)")
+        #expect(folders.imgur.uploads.count == uploads)
+        #expect(try folders.album(of: "pics")?.id == replacement.id)
+    }
+
     /// 10,000 files already in step: the sync reads no file (size and mtime match the state) and
     /// asks Imgur one thing, the album's listing. The time it took is printed (not asserted).
     @Test func aNoOpSyncOf10000FilesListsTheAlbumOnceAndReadsNoFile() async throws {

@@ -58,11 +58,19 @@ public final class JobFile: @unchecked Sendable {
     /// Creates the file of a new job with all its items pending.
     static func create(_ job: UploadJob, items: [UploadItem], in folder: Directory, named name: String) throws -> JobFile {
         guard !folder.exists(name) else { throw UploadError.damagedJob(path: folder.path(name), reason: "already exists") }
+        // Written whole and renamed into place: a kill leaves no job, or all of it (never a job
+        // with only its first items, which would then look finished).
+        let records = [JobRecord.job(job)] + items.map(JobRecord.item)
+        var text = Data("{\n".utf8)
+        for (index, record) in records.enumerated() {
+            if index > 0 { text.append(contentsOf: Array(",\n".utf8)) }
+            text.append(contentsOf: Array("\"\(record.logKey)\": ".utf8))
+            text.append(record.json.serialized(.compact))
+        }
+        text.append(contentsOf: Array("\n}\n".utf8))
+        try folder.writeAtomically(text, to: name, mode: 0o600)
         let log = try AppendLog<JobRecord>.open(name, in: folder, mode: 0o600)
-        let file = JobFile(log: log, job: job, items: items)
-        try log.append(.job(job))
-        for item in items { try log.append(.item(item)) }
-        return file
+        return JobFile(log: log, job: job, items: items)
     }
 
     /// Opens a job's file for writing (for `upload --resume`, `delete`, a restore's next run).

@@ -48,7 +48,7 @@ public struct UploadRun: Sendable {
     let budget: RateLimitBudget
     let events: any RunEvents
     let store: JobStore
-    let settings: Settings
+    var settings: Settings
     let now: @Sendable () -> Date
 
     public init(
@@ -66,6 +66,17 @@ public struct UploadRun: Sendable {
     private var loggedIn: Bool { settings.identity == .account && client.isLoggedIn }
 
     public func run(_ file: JobFile) async throws -> Outcome {
+        // A job runs as what it was made as: an anonymous job's lost answers are never looked
+        // for in an account that cannot hold them (and then sent again).
+        if file.current.job.account == nil, settings.identity == .account {
+            var anonymous = self
+            anonymous.settings.identity = .anonymous
+            return try await anonymous.runAsMade(file)
+        }
+        return try await runAsMade(file)
+    }
+
+    private func runAsMade(_ file: JobFile) async throws -> Outcome {
         try file.updateJob { $0.status = .running }
         try await settleUncertain(file)
         let todo = file.current.items.filter { [.pending, .failed, .processing].contains($0.state) }.map(\.index)
@@ -141,6 +152,17 @@ public struct UploadRun: Sendable {
                 return
             case .success(let (type, bytes, digest)):
                 if let recorded = item.sha256, recorded != digest {
+                    if item.restoredFrom != nil {
+                        // A restore puts back the archive's bytes: a file that no longer has them
+                        // is damaged, and is not sent.
+                        let why = "no longer has the SHA-256 the archive recorded for it (damaged? imgur-archive verify says)"
+                        try file.update(item.index) {
+                            $0.state = .failed
+                            $0.error = why
+                        }
+                        events.result(.failed, item.source.text, why)
+                        return
+                    }
                     // The file changed since the job was made: upload what is there now, and say so.
                     events.warning("\(path) changed since the job was made; uploading it as it is now")
                 }

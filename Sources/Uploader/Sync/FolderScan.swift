@@ -18,8 +18,11 @@ public struct FolderScan: Sendable {
     public var files: [Entry] = []
     /// Symbolic links, relative paths (not followed).
     public var links: [String] = []
-    /// Directories that could not be read, with why.
+    /// Directories and entries that could not be read, with why. A scan with any is incomplete:
+    /// what it did not see must not be taken for deleted.
     public var unreadable: [String] = []
+
+    public var isComplete: Bool { unreadable.isEmpty }
 
     /// Scans `folder`; nil when it does not exist or is not a directory.
     public static func scan(_ folder: String) -> FolderScan? {
@@ -39,18 +42,25 @@ public struct FolderScan: Sendable {
         }
         defer { closedir(handle) }
         var names: [String] = []
+        errno = 0
         while let entry = readdir(handle) {
             let name = withUnsafePointer(to: entry.pointee.d_name) {
                 $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
             if name.hasPrefix(".") { continue }
             names.append(name)
+            errno = 0
         }
+        if errno != 0 { unreadable.append("\(relative.isEmpty ? "." : relative): \(String(cString: strerror(errno)))") }
         for name in names {
             let path = "\(directory)/\(name)"
             let child = relative.isEmpty ? name : "\(relative)/\(name)"
             var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
+            guard lstat(path, &info) == 0 else {
+                // A name that is not UTF-8 ends here too (it cannot be named back).
+                unreadable.append("\(child): \(String(cString: strerror(errno)))")
+                continue
+            }
             switch info.st_mode & S_IFMT {
             case S_IFDIR: walk(path, relative: child)
             case S_IFREG:

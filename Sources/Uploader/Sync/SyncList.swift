@@ -4,7 +4,7 @@ import ImgurAPI
 /// `sync.txt` of the storage directory (docs/restore-and-sync.md, "sync.txt"): one entry a line.
 ///
 /// ```
-/// # comments and blank lines are ignored
+/// # lines that start with # are comments; blank lines are ignored
 /// /home/me/Pictures/holiday             a folder: a new album on the first sync
 /// photos/cats  AbC12de                  a folder paired with an album (relative to the storage directory)
 /// https://imgur.com/a/q6i58             an album alone: archived, as `imgur-archive q6i58` does
@@ -35,12 +35,9 @@ public struct SyncList: Sendable, Equatable {
         var seen: Set<String> = []
         for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
-            var line = String(raw)
-            if let hash = line.firstIndex(of: "#"), hash == line.startIndex || line[line.index(before: hash)].isWhitespace {
-                line = String(line[..<hash])
-            }
-            line = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !line.isEmpty else { continue }
+            // Only a line that starts with # is a comment: a folder may have one in its name.
+            let line = String(raw).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             var folder = line
             var album: ImgurID?
             var isDirectory: ObjCBool = false
@@ -49,7 +46,8 @@ public struct SyncList: Sendable, Equatable {
                 list.albums.append(id)
                 continue
             }
-            if let space = line.lastIndex(where: { $0 == " " || $0 == "\t" }) {
+            // A whole line that names a folder is that folder, spaces and all ("Holiday Photos").
+            if !Self.isDirectory(line, base: base), let space = line.lastIndex(where: { $0 == " " || $0 == "\t" }) {
                 let last = String(line[line.index(after: space)...])
                 let head = line[..<space].trimmingCharacters(in: .whitespaces)
                 if !head.isEmpty, let id = albumID(last) {
@@ -67,9 +65,19 @@ public struct SyncList: Sendable, Equatable {
                 list.problems.append("\(fileName):\(number): \(folder) is listed twice")
                 continue
             }
+            if let outer = list.pairs.first(where: { absolute.hasPrefix($0.folder + "/") || $0.folder.hasPrefix(absolute + "/") }) {
+                list.problems.append("\(fileName):\(number): \(folder) and line \(outer.line) nest: a file would be in two albums; list one of them")
+                continue
+            }
             list.pairs.append(Pair(folder: absolute, album: album, line: number))
         }
         return list
+    }
+
+    static func isDirectory(_ text: String, base: String) -> Bool {
+        let expanded = text.hasPrefix("~/") ? NSHomeDirectory() + text.dropFirst() : text
+        var flag: ObjCBool = false
+        return FileManager.default.fileExists(atPath: expanded.hasPrefix("/") ? expanded : "\(base)/\(expanded)", isDirectory: &flag) && flag.boolValue
     }
 
     /// An album named by an id or an album URL; nil for anything else.

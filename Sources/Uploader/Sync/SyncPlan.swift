@@ -32,6 +32,9 @@ public struct SyncPlan: Sendable {
         case deleted(SyncState.File)
         /// Only its size or mtime changed: the record is brought up to date.
         case touched(Local, SyncState.File)
+        /// Its path holds content that came from elsewhere now (a rename over it): its image is
+        /// like a deleted file's (kept, or deleted with --delete); the path's record is the new one's.
+        case displaced(SyncState.File)
     }
 
     public var changes: [Change] = []
@@ -44,12 +47,15 @@ public struct SyncPlan: Sendable {
         func key(_ folder: String, _ path: String) -> String { "\(folder)\u{0}\(path)" }
         let known = Dictionary(state.filter { $0.state == .synced }.map { (key($0.folder, $0.path), $0) }, uniquingKeysWith: { a, _ in a })
         let here = Dictionary(local.map { (key($0.folder, $0.path), $0) }, uniquingKeysWith: { a, _ in a })
-        // Content that left its place: available for a rename or a move, each once.
-        var gone: [String: [SyncState.File]] = [:]
-        for file in known.values where here[key(file.folder, file.path)] == nil {
-            if let sha = file.sha256 { gone[sha, default: []].append(file) }
+        // Content that left its place (its path is gone, or holds other content now): available
+        // for a rename or a move, each once. Swapping two names is two renames, not two uploads.
+        var leaving: [String: [SyncState.File]] = [:]
+        for file in known.values {
+            guard let sha = file.sha256 else { continue }
+            if here[key(file.folder, file.path)]?.sha256 != sha { leaving[sha, default: []].append(file) }
         }
-        for sha in gone.keys { gone[sha]?.sort { NaturalOrder.less($0.folder + "/" + $0.path, $1.folder + "/" + $1.path) } }
+        for sha in leaving.keys { leaving[sha]?.sort { NaturalOrder.less($0.folder + "/" + $0.path, $1.folder + "/" + $1.path) } }
+        var taken: Set<String> = []  // records whose content went to another path
         // Content on Imgur for a file that stays where it is.
         var present: [String: SyncState.File] = [:]
         for file in known.values {
@@ -59,20 +65,22 @@ public struct SyncPlan: Sendable {
         }
         let keptByContent = Dictionary(kept.filter { $0.state == .kept && $0.sha256 != nil }.map { ($0.sha256!, $0) }, uniquingKeysWith: { a, _ in a })
         var takenKept: Set<String> = []
+        var changed: [(Local, SyncState.File?)] = []
         for file in local {
-            if let record = known[key(file.folder, file.path)] {
-                if record.sha256 == file.sha256 {
-                    if record.size != file.size || record.mtime != file.mtime { plan.changes.append(.touched(file, record)) }
-                } else {
-                    plan.changes.append(.edited(file, previous: record))
-                }
+            let record = known[key(file.folder, file.path)]
+            if let record, record.sha256 == file.sha256 {
+                if record.size != file.size || record.mtime != file.mtime { plan.changes.append(.touched(file, record)) }
                 continue
             }
-            // A new path: its content may have come from elsewhere.
-            if var sources = gone[file.sha256], !sources.isEmpty {
+            changed.append((file, record))
+        }
+        for (file, record) in changed {
+            // Its content may have come from elsewhere.
+            if var sources = leaving[file.sha256], !sources.isEmpty {
                 let index = sources.firstIndex { $0.folder == file.folder } ?? 0
                 let source = sources.remove(at: index)
-                gone[file.sha256] = sources
+                leaving[file.sha256] = sources
+                taken.insert(key(source.folder, source.path))
                 plan.changes.append(.moved(file, from: source))
                 continue
             }
@@ -86,8 +94,21 @@ public struct SyncPlan: Sendable {
             }
             plan.changes.append(.new(file))
         }
-        for sources in gone.values {
-            for file in sources { plan.changes.append(.deleted(file)) }
+        // What left a path and went nowhere: deleted here, or replaced in place by an edit.
+        for sources in leaving.values {
+            for file in sources where !taken.contains(key(file.folder, file.path)) {
+                if let now = here[key(file.folder, file.path)] {
+                    let wasNew = plan.changes.contains { if case .new(let new) = $0 { return new == now } else { return false } }
+                    if wasNew {
+                        plan.changes.removeAll { if case .new(let new) = $0 { return new == now } else { return false } }
+                        plan.changes.append(.edited(now, previous: file))
+                    } else {
+                        plan.changes.append(.displaced(file))
+                    }
+                } else {
+                    plan.changes.append(.deleted(file))
+                }
+            }
         }
         return plan
     }

@@ -21,11 +21,8 @@ extension SyncRun {
             return Pending(folder: file.folder, path: file.path, reason: "edited: replaces \(previous.imgurID ?? "its old version") in the album")
         case .moved(let file, let from) where from.folder != file.folder && !memory.hasAlbum(file.folder):
             // Its new folder has no album yet: the album is made of uploads, so it is uploaded into
-            // it; the old image leaves its album (deleted with --delete).
-            if !dry, let id = from.imgurID {
-                try state?.save(SyncState.Image(id: id, deletehash: from.deletehash, folder: from.folder, path: from.path, sha256: from.sha256, state: .replaced))
-                try state?.save(absent(from))
-            }
+            // it. The old image stays as it is: the next sync finds its file gone from the old
+            // folder (kept on Imgur, deleted with --delete), once the upload is done.
             return Pending(folder: file.folder, path: file.path, reason: "moved here from \(display(from.folder, from.path)); this folder has no album yet: uploaded into its new one")
         case .sameContent(let file, let other) where !memory.hasAlbum(file.folder):
             return Pending(folder: file.folder, path: file.path, reason: "the same content as \(display(other.folder, other.path)); this folder has no album yet: uploaded into its new one")
@@ -40,8 +37,13 @@ extension SyncRun {
                 events.heading("would be \(label)", display(file.folder, file.path), detail)
                 return nil
             }
-            try state?.save(synced(file, like: from))
-            try state?.save(absent(from))
+            var moved = synced(file, like: from)
+            moved.placed = rename && from.placed  // in its new album only once the update went through
+            try state?.save(moved)
+            // Its old path may hold other content now (a swap of two names): that path's own
+            // change writes its record.
+            var info = stat()
+            if lstat("\(from.folder)/\(from.path)", &info) != 0 { try state?.save(absent(from)) }
             memory.touch(from.folder)
             if !rename { memory.arrived(from.imgurID, in: file.folder) }
             events.heading(label, display(file.folder, file.path), detail)
@@ -55,7 +57,9 @@ extension SyncRun {
                 events.heading("would add", display(file.folder, file.path), detail)
                 return nil
             }
-            try state?.save(synced(file, like: other))
+            var shared = synced(file, like: other)
+            shared.placed = false
+            try state?.save(shared)
             memory.arrived(other.imgurID, in: file.folder)
             events.heading("same content", display(file.folder, file.path), detail)
             record("same-content", folder: file.folder, path: file.path, ["image": other.imgurID, "as_folder": other.folder, "as_path": other.path])
@@ -68,15 +72,26 @@ extension SyncRun {
                 events.heading("would return", display(file.folder, file.path), detail)
                 return nil
             }
-            var record = SyncState.File(
+            let record = SyncState.File(
                 folder: file.folder, path: file.path, size: file.size, mtime: file.mtime, sha256: file.sha256, state: .synced,
                 imgurID: image.id, deletehash: image.deletehash, link: nil)
-            record.link = nil
             try state?.save(record)
             image.state = .returned
             try state?.save(image)
             events.heading("returned", display(file.folder, file.path), detail)
             self.record("returned", folder: file.folder, path: file.path, ["image": image.id])
+            return nil
+        case .displaced(let file):
+            guard let id = file.imgurID, !dry else { return nil }
+            let standsFor = allFiles.contains { $0.folder == file.folder && $0.state == .synced && $0.imgurID == id && $0.sha256 == file.sha256 && $0.path != file.path }
+            if !standsFor {
+                try state?.save(SyncState.Image(id: id, deletehash: file.deletehash, folder: file.folder, path: file.path, sha256: file.sha256, state: options.delete ? .replaced : .kept))
+                memory.touch(file.folder)
+                if !options.delete {
+                    events.heading("kept", display(file.folder, file.path), "replaced here by a renamed file: \(id) kept on Imgur (use --delete)")
+                    outcome.kept += 1
+                }
+            }
             return nil
         case .deleted(let file):
             guard let id = file.imgurID else { return nil }
@@ -85,6 +100,13 @@ extension SyncRun {
                 events.heading(
                     options.delete ? "would delete" : "would keep", display(file.folder, file.path),
                     options.delete ? "deleted here: \(id) would be deleted on Imgur" : "deleted here: \(id) stays on Imgur (use --delete)")
+                return nil
+            }
+            // Another file of the folder stands for the same image (a rename a kill cut short, the
+            // same content twice): nothing is left to keep or delete.
+            let standsFor = allFiles.contains { $0.folder == file.folder && $0.path != file.path && $0.state == .synced && $0.imgurID == id }
+            if standsFor {
+                try state?.save(absent(file))
                 return nil
             }
             try state?.save(SyncState.Image(id: id, deletehash: file.deletehash, folder: file.folder, path: file.path, sha256: file.sha256, state: .kept))
@@ -123,6 +145,12 @@ extension SyncRun {
         var id = UploadJob.newID()
         while store.folder.exists(JobStore.fileName(id)) { id = UploadJob.newID() }
         folder.job = id
+        if folder.albumGone {
+            // --push: a new album, named in the same record as the job that makes it.
+            folder.album = nil
+            folder.deletehash = nil
+            folder.albumGone = false
+        }
         try state?.save(folder)
         let now = upload.now()
         var job = UploadJob(id: id, createdAt: now)
@@ -167,7 +195,10 @@ extension SyncRun {
         outcome.deferred = outcome.deferred ?? result.deferred
         if let refused = result.refused { outcome.refused = outcome.refused ?? refused }
         if result.interrupted { outcome.interrupted = true }
-        let left = result.pending + result.uncertain + result.processing + (result.albumUncertain ? 1 : 0)
+        // An album that is still to be made (its creation refused, or not reached) keeps the job.
+        var albumLeft = result.albumUncertain
+        if case .new(_, nil, _, _)? = file.current.job.album, file.current.items.contains(where: { $0.state == .completed }) { albumLeft = true }
+        let left = result.pending + result.uncertain + result.processing + (albumLeft ? 1 : 0)
         outcome.left += left
         let finished = left == 0 && !result.interrupted && result.refused == nil
         if finished {
@@ -197,12 +228,11 @@ extension SyncRun {
                 try state?.save(
                     SyncState.Image(id: old, deletehash: previous.deletehash, folder: folder.path, path: relative, sha256: previous.sha256, state: .replaced))
             }
-            var info = stat()
-            let mtime = lstat(path, &info) == 0 && Int64(info.st_size) == item.bytes
-                ? Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec) : -1
+            // mtime unknown: the next scan hashes the file once more, so an edit made while it
+            // was being sent (or before a resumed job) is found.
             try state?.save(
                 SyncState.File(
-                    folder: folder.path, path: relative, size: item.bytes ?? -1, mtime: mtime, sha256: item.sha256, state: .synced,
+                    folder: folder.path, path: relative, size: item.bytes ?? -1, mtime: -1, sha256: item.sha256, state: .synced,
                     imgurID: id, deletehash: item.deletehash, link: item.link))
             memory.arrived(id, in: folder.path)
             record("upload", folder: folder.path, path: relative, ["image": id, "link": item.link, "sha256": item.sha256])

@@ -27,10 +27,9 @@ extension SyncRun {
                 return []
             }
             events.result(.unavailable, album, "\(display(folder.path)): the album was deleted on Imgur; --push: a new album, every file uploaded again")
-            folder.album = nil
-            folder.deletehash = nil
-            folder.albumGone = false
-            if !options.dryRun { try state?.save(folder) }
+            // The new album is named when its upload job is (SyncRun.send): a kill before that
+            // leaves the folder as it was, its album gone.
+            folder.albumGone = true
             return present.map { Pending(folder: folder.path, path: $0.path, reason: "pushed: its album was deleted on Imgur") }
         } catch {
             events.warning("\(display(folder.path)): cannot read the album \(album) (\(error)); its order is left as it is")
@@ -41,8 +40,17 @@ extension SyncRun {
         memory.listed(ids, for: folder.path)
         let onImgur = Set(ids)
         var pushed: [Pending] = []
-        for file in present.sorted(by: { NaturalOrder.less($0.path, $1.path) }) {
-            guard let id = file.imgurID, !onImgur.contains(id), !memory.hasArrived(id, in: folder.path) else { continue }
+        for var file in present.sorted(by: { NaturalOrder.less($0.path, $1.path) }) {
+            guard let id = file.imgurID, !memory.hasArrived(id, in: folder.path) else { continue }
+            if onImgur.contains(id) {
+                if !file.placed, !options.dryRun {
+                    file.placed = true
+                    try state?.save(file)
+                }
+                continue
+            }
+            // Moved or shared here, and the album's update has not gone through yet: work to do.
+            guard file.placed else { continue }
             outcome.disagreements += 1
             if options.push {
                 events.result(.unavailable, id, "\(display(folder.path, file.path)): gone from the album on Imgur; --push: uploaded again")
@@ -148,10 +156,24 @@ extension SyncRun {
             outcome.deferred = outcome.deferred ?? exhausted
             return
         }
-        try await client.setAlbumImages(
-            folder.deletehash ?? album, title: nil, description: nil, deletehashes: byAccount ? [] : wanted.compactMap(\.deletehash),
-            ids: byAccount ? target : [], identity: identity)
-        let after = try await client.album(albumID).images.map(\.id.rawValue)
+        let after: [String]
+        do {
+            try await client.setAlbumImages(
+                folder.deletehash ?? album, title: nil, description: nil, deletehashes: byAccount ? [] : wanted.compactMap(\.deletehash),
+                ids: byAccount ? target : [], identity: identity)
+            after = try await client.album(albumID).images.map(\.id.rawValue)
+        } catch {
+            // Idempotent: the next sync sends it again.
+            events.warning("\(album) (\(display(folder.path))): its order was not set (\(error)); the next sync tries again")
+            outcome.left += 1
+            return
+        }
+        let shown = Set(after)
+        for var file in allFiles where file.folder == folder.path && file.state == .synced && !file.placed {
+            guard let id = file.imgurID, shown.contains(id) else { continue }
+            file.placed = true
+            try state?.save(file)
+        }
         if after == target {
             outcome.reordered += 1
             events.heading("album", album, "\(display(folder.path)): \(target.count) images, in the folder's name order")

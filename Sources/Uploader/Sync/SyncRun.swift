@@ -84,12 +84,16 @@ public struct SyncRun: Sendable {
         var blocked: Set<String> = []
         for pair in pairs {
             var folder = folderRecord(pair.folder) ?? SyncState.Folder(path: pair.folder)
-            if let album = pair.album?.rawValue, folder.album != album {
-                // Paired in sync.txt with an album (another than before): that album from now on.
-                folder.album = album
-                folder.deletehash = nil
-                folder.albumGone = false
-                try state?.save(folder)
+            if folder.paired != pair.album?.rawValue {
+                // sync.txt pairs it with another album than last time: that album from now on (a
+                // new album --push made for a deleted paired one is not undone by this).
+                folder.paired = pair.album?.rawValue
+                if let album = pair.album?.rawValue, folder.album != album {
+                    folder.album = album
+                    folder.deletehash = nil
+                    folder.albumGone = false
+                }
+                if !options.dryRun { try state?.save(folder) }
             }
             // An earlier sync's uploads come first: their answers are in their job.
             if folder.job != nil {
@@ -107,13 +111,16 @@ public struct SyncRun: Sendable {
         // Every folder is scanned before anything is planned: a move crosses folders.
         var local: [SyncPlan.Local] = []
         var scanned: Set<String> = []
+        // Records of files a scan could not look at: never taken for deleted.
+        var unseen: Set<String> = []
         for folder in folders where !blocked.contains(folder.path) {
-            guard let files = try await scan(folder.path, outcome: &outcome) else { continue }
+            guard let result = try await scan(folder.path, outcome: &outcome) else { continue }
             scanned.insert(folder.path)
-            local += files
+            local += result.files
+            unseen.formUnion(result.unseen)
         }
         let plan = SyncPlan.make(
-            local: local, state: allFiles.filter { scanned.contains($0.folder) },
+            local: local, state: allFiles.filter { scanned.contains($0.folder) && !unseen.contains(SyncRecord.fileKey($0.folder, $0.path)) },
             kept: allImages.filter { scanned.contains($0.folder) })
         for folder in folders where folder.album != nil && !folder.albumGone { memory.markHasAlbum(folder.path) }
         var uploads: [String: [Pending]] = [:]
@@ -124,13 +131,31 @@ public struct SyncRun: Sendable {
             var folder = folders[index]
             let more = try await checkRemote(&folder, outcome: &outcome)
             uploads[folder.path, default: []] += more
+            if folder.album == nil {
+                // Files synced into no album (an album creation refused before, a push cut short):
+                // they go into the folder's new album.
+                let taken = Set(uploads[folder.path, default: []].map(\.path))
+                for file in allFiles where file.folder == folder.path && file.state == .synced && !taken.contains(file.path)
+                    && !unseen.contains(SyncRecord.fileKey(file.folder, file.path))
+                {
+                    uploads[folder.path, default: []].append(Pending(folder: folder.path, path: file.path, reason: "its folder has no album on Imgur yet"))
+                }
+            }
+            if folder.albumGone, !options.push, let pending = uploads[folder.path], !pending.isEmpty {
+                events.warning("\(display(folder.path)): \(pending.count) file(s) not uploaded: the album was deleted on Imgur (sync --push makes a new one)")
+                outcome.left += pending.count
+                uploads[folder.path] = nil
+            }
+            // One item per file, whatever asked for it (an edit and a push of the same file).
+            var seenPaths: Set<String> = []
+            uploads[folder.path] = uploads[folder.path]?.filter { seenPaths.insert($0.path).inserted }
             if let pending = uploads[folder.path], !pending.isEmpty {
                 if options.dryRun {
-                    outcome.planned += pending.count + (folder.album == nil ? 1 : 0)
+                    outcome.planned += pending.count + (folder.album == nil || folder.albumGone ? 1 : 0)
                     for item in pending.sorted(by: { NaturalOrder.less($0.path, $1.path) }) {
                         events.heading("would upload", display(folder.path, item.path), item.reason)
                     }
-                    if folder.album == nil { events.heading("would create", display(folder.path), "a new \(options.privacy) album") }
+                    if folder.album == nil || folder.albumGone { events.heading("would create", display(folder.path), "a new \(options.privacy) album") }
                 } else if try await !send(pending, into: &folder, outcome: &outcome) {
                     folders[index] = folder
                     if outcome.interrupted || outcome.refused != nil { return outcome }
@@ -170,13 +195,28 @@ public struct SyncRun: Sendable {
     /// The supported files of `folder` with their content hashes (unchanged size and mtime reuse
     /// the recorded hash: nothing is read); nil when the folder is missing (never taken for an
     /// emptied one: nothing is deleted).
-    private func scan(_ path: String, outcome: inout Outcome) async throws -> [SyncPlan.Local]? {
+    private func scan(_ path: String, outcome: inout Outcome) async throws -> (files: [SyncPlan.Local], unseen: Set<String>)? {
+        let synced = allFiles.filter { $0.folder == path && $0.state == .synced }
         guard let scan = try await BlockingIO.run({ FolderScan.scan(path) }) else {
             events.result(.failed, display(path), "the folder is missing or not a folder: nothing done for it (its album is left as it is)")
             outcome.failed += 1
             return nil
         }
-        for problem in scan.unreadable { events.warning("\(display(path)): cannot read \(problem)") }
+        if scan.files.isEmpty, scan.links.isEmpty, !synced.isEmpty {
+            // An unmounted disk leaves an empty mount point: never taken for every file deleted.
+            events.result(
+                .failed, display(path),
+                "the folder is empty, but \(synced.count) file(s) were synced from it: nothing done for it (a disk not mounted?). "
+                    + "To empty the album, delete its images on Imgur, or remove the folder from sync.txt")
+            outcome.failed += 1
+            return nil
+        }
+        var unseen: Set<String> = []
+        if !scan.isComplete {
+            for problem in scan.unreadable { events.warning("\(display(path)): cannot read \(problem); what it holds is not taken for deleted") }
+            let seen = Set(scan.files.map(\.path) + scan.links)
+            for file in synced where !seen.contains(file.path) { unseen.insert(SyncRecord.fileKey(path, file.path)) }
+        }
         var files: [SyncPlan.Local] = []
         for link in scan.links {
             try noteUnsupported(path, link, size: -1, mtime: -1, "a symbolic link: not followed", outcome: &outcome)
@@ -192,8 +232,19 @@ public struct SyncRun: Sendable {
                 }
             }
             let full = "\(path)/\(entry.path)"
-            let inspected = try await BlockingIO.run { try UploadRun.inspect(full, check) }
+            let inspected: Result<(MediaType, Int64, String), UploadError>
+            do {
+                inspected = try await BlockingIO.run { try UploadRun.inspect(full, check) }
+            } catch {
+                // A read error is not a verdict on the file: its record stays, and it is not deleted.
+                events.warning("\(display(path, entry.path)): cannot read it (\(error)); left as it was")
+                unseen.insert(SyncRecord.fileKey(path, entry.path))
+                continue
+            }
             switch inspected {
+            case .failure(.notUploadable(_, let reason)) where reason == "cannot be read":
+                events.warning("\(display(path, entry.path)): cannot read it; left as it was")
+                unseen.insert(SyncRecord.fileKey(path, entry.path))
             case .failure(let error):
                 let reason: String
                 if case .notUploadable(_, let why) = error { reason = why } else { reason = "\(error)" }
@@ -202,7 +253,7 @@ public struct SyncRun: Sendable {
                 files.append(SyncPlan.Local(folder: path, path: entry.path, size: entry.size, mtime: entry.mtime, sha256: digest))
             }
         }
-        return files
+        return (files, unseen)
     }
 
     /// Reported once: the record remembers it until the file changes.

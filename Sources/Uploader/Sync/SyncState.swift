@@ -20,6 +20,8 @@ public final class SyncState: @unchecked Sendable {
         public var job: String?
         /// Whether the album was found deleted on Imgur (said once; `--push` makes a new one).
         public var albumGone = false
+        /// The album sync.txt pairs the folder with, as last read: only a change of it re-pairs.
+        public var paired: String?
 
         public init(path: String) { self.path = path }
     }
@@ -46,6 +48,10 @@ public final class SyncState: @unchecked Sendable {
         public var imgurID: String?
         public var deletehash: String?
         public var link: String?
+        /// Whether the album is known to hold it (an upload into it, or a listing that showed it).
+        /// A moved or shared image is not, until the album's update has gone through: its absence
+        /// from the listing is then work to do, not a loss on Imgur.
+        public var placed = true
     }
 
     /// An image on Imgur that no present file stands for any more.
@@ -99,7 +105,7 @@ public final class SyncState: @unchecked Sendable {
             switch record {
             case .folder(let folder): folders[folder.path] = folder
             case .file(let file): files[SyncRecord.fileKey(file.folder, file.path)] = file
-            case .image(let image): images[image.id] = image
+            case .image(let image): images[SyncRecord.imageKey(image.folder, image.id)] = image
             }
         }
         return (folders, files, images)
@@ -149,7 +155,7 @@ public final class SyncState: @unchecked Sendable {
     public func save(_ image: Image) throws {
         try locked { () throws in
             try log.append(.image(image))
-            images[image.id] = image
+            images[SyncRecord.imageKey(image.folder, image.id)] = image
         }
     }
 
@@ -186,6 +192,11 @@ enum SyncRecord: AppendLogRecord {
             && parts[1].utf8.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
     }
 
+    /// Per folder: an image two folders share has a record in each.
+    static func imageKey(_ folder: String, _ id: String) -> String {
+        "image-" + String(SHA256.hexDigest(of: Data("\(folder)\u{0}\(id)".utf8)).prefix(24))
+    }
+
     static func fileKey(_ folder: String, _ path: String) -> String {
         "file-" + String(SHA256.hexDigest(of: Data("\(folder)\u{0}\(path)".utf8)).prefix(24))
     }
@@ -194,7 +205,7 @@ enum SyncRecord: AppendLogRecord {
         switch self {
         case .folder(let folder): "folder-" + String(SHA256.hexDigest(of: Data(folder.path.utf8)).prefix(24))
         case .file(let file): Self.fileKey(file.folder, file.path)
-        case .image(let image): "image-" + image.id
+        case .image(let image): Self.imageKey(image.folder, image.id)
         }
     }
 
@@ -206,6 +217,7 @@ enum SyncRecord: AppendLogRecord {
             members["deletehash"] = .optional(folder.deletehash)
             members["job"] = .optional(folder.job)
             members["album_gone"] = .bool(folder.albumGone)
+            members["paired"] = .optional(folder.paired)
             return .object(members)
         case .file(let file):
             var members: [String: JSONValue] = [
@@ -216,6 +228,7 @@ enum SyncRecord: AppendLogRecord {
             members["imgur_id"] = .optional(file.imgurID)
             members["deletehash"] = .optional(file.deletehash)
             members["link"] = .optional(file.link)
+            members["placed"] = .bool(file.placed)
             return .object(members)
         case .image(let image):
             var members: [String: JSONValue] = [
@@ -237,16 +250,18 @@ enum SyncRecord: AppendLogRecord {
             folder.deletehash = json["deletehash"]?.stringValue
             folder.job = json["job"]?.stringValue
             folder.albumGone = json["album_gone"]?.boolValue ?? false
+            folder.paired = json["paired"]?.stringValue
             self = .folder(folder)
         case "file":
             guard let folder = json["folder"]?.stringValue, let path = json["path"]?.stringValue,
                 let state = json["state"]?.stringValue.flatMap(SyncState.File.State.init(rawValue:))
             else { return nil }
-            self = .file(
-                SyncState.File(
-                    folder: folder, path: path, size: json["size"]?.int64Value ?? -1, mtime: json["mtime_ns"]?.int64Value ?? -1,
-                    sha256: json["sha256"]?.stringValue, state: state, imgurID: json["imgur_id"]?.stringValue,
-                    deletehash: json["deletehash"]?.stringValue, link: json["link"]?.stringValue))
+            var file = SyncState.File(
+                folder: folder, path: path, size: json["size"]?.int64Value ?? -1, mtime: json["mtime_ns"]?.int64Value ?? -1,
+                sha256: json["sha256"]?.stringValue, state: state, imgurID: json["imgur_id"]?.stringValue,
+                deletehash: json["deletehash"]?.stringValue, link: json["link"]?.stringValue)
+            file.placed = json["placed"]?.boolValue ?? true
+            self = .file(file)
         case "image":
             guard let id = json["id"]?.stringValue, let folder = json["folder"]?.stringValue,
                 let path = json["path"]?.stringValue,
