@@ -49,9 +49,9 @@ struct MergeCommand {
             total.entries += outcome.entries
             if Task.isCancelled { break }
         }
-        reporter.summary(
+        if reporter.verbosity > .quiet || total.failed > 0 { reporter.summary(
             "merge: \(total.merged) merged, \(total.alreadyThere) already there, \(total.conflicts) conflicts (listed), "
-                + "\(total.failed) failed, of \(total.entries) entries from \(TextFormat.count(sources.count, "source", "sources")) into \(into)")
+                + "\(total.failed) failed, of \(total.entries) entries from \(TextFormat.count(sources.count, "source", "sources")) into \(into)") }
         if Task.isCancelled { return .interrupted }
         return total.failed > 0 ? .failure : .success
     }
