@@ -4,8 +4,10 @@ import TestSupport
 /// Runs the built `imgur-archive` executable the way a user (or cron) does.
 enum BinaryRunner {
     /// Next to the test bundle in the build products folder (the test target depends on the
-    /// executable target, so `swift test` builds it).
+    /// executable target, so `swift test` builds it). `IMGUR_ARCHIVE_TEST_BINARY` names another
+    /// build (a release one, for the figures docs/performance.md quotes).
     static var executable: String {
+        if let other = ProcessInfo.processInfo.environment["IMGUR_ARCHIVE_TEST_BINARY"], !other.isEmpty { return other }
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var folder = runner.deletingLastPathComponent()
         // The runner may be inside `<name>.xctest/` or be the `.xctest` file itself.

@@ -404,7 +404,7 @@ import Testing
         #expect(run.out == "done: nothing to do in 1 folder\n")
         let sent = folders.imgur.requests("/3/").dropFirst(before).map { "\($0.method) \($0.path)" }
         #expect(sent == ["GET /3/album/ManyAlb"])
-        print("no-op sync of \(count) files (debug build, this machine): \(elapsed)")
+        print("no-op sync of \(count) files (\(BinaryRunner.executable)): \(elapsed)")
     }
 }
 
