@@ -101,6 +101,28 @@ import HTTPCore
         #expect(harness.json("merged/scraping_logs.json")?["AbC12de"]?["status"] == "complete")
     }
 
+    /// The kill points inside a conflict: the loser set aside but the winner not brought (A), and
+    /// the winner brought but its entry not appended (B). The rerun finishes both the same way.
+    @Test(arguments: ["set aside", "brought"])
+    func aMergeCutShortInAConflictFinishesOnTheRerun(point: String) async throws {
+        let harness = try Harness()
+        let (zero, one) = try await Self.shards(harness)
+        defer { for path in [zero, one] { try? FileManager.default.removeItem(atPath: path) } }
+        let into = harness.path("merged")
+        #expect(await harness.run(["merge", zero, "--into", into]).status == .success)
+        #expect(harness.json("merged/scraping_logs.json")?["AbC12de"]?["status"] == "partial")
+        // What the first merge of `one` did before it was killed.
+        try FileManager.default.createDirectory(atPath: "\(into)/merge-conflicts", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: "\(into)/AbC12de", toPath: "\(into)/merge-conflicts/AbC12de-1")
+        if point == "brought" { try FileManager.default.moveItem(atPath: "\(one)/AbC12de", toPath: "\(into)/AbC12de") }
+        let rerun = await harness.run(["merge", one, "--into", into])
+        #expect(rerun.status == .success, "\(rerun.out)\(rerun.err)")
+        #expect(harness.json("merged/scraping_logs.json")?["AbC12de"]?["status"] == "complete")
+        #expect(harness.json("merged/AbC12de/metadata_AbC12de.json")?["status"] == "complete")
+        #expect(!FileManager.default.fileExists(atPath: "\(into)/merge-conflicts/AbC12de-2"), "the winner is not set aside")
+        #expect(await harness.run(["-C", into, "verify"]).status == .success)
+    }
+
     /// 100,000 catalog entries from four sources: the time is printed (not asserted); memory holds
     /// one summary per id, never the entries.
     @Test func mergingAHundredThousandEntries() async throws {

@@ -28,11 +28,14 @@ import Testing
         #expect(try Self.choose([], [:]) == nil)
         #expect(try Self.choose(["--shard", "1/2"], slurm) == "1/2 --shard")
         #expect(try Self.choose(["--no-shard"], slurm.merging(kubernetes) { $1 }) == nil)
-        #expect(try Self.choose([], slurm.merging(kubernetes) { $1 }) == "3/4 Slurm array task 3")
+        #expect(try Self.choose([], slurm) == "3/4 Slurm array task 3")
+        #expect(try Self.choose([], slurm.merging(kubernetes) { $1 }) == "3/8 Slurm array task 3", "a count given wins over the array size")
         #expect(try Self.choose([], kubernetes) == "5/8 Kubernetes completion index 5")
         #expect(try Self.choose(["--shards", "6"], kubernetes) == "5/6 Kubernetes completion index 5", "--shards wins over the variable")
-        // An array from 1: task 4 of 1-4 is shard 3/4; the count from min and max.
-        #expect(try Self.choose([], ["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "4"]) == "3/4 Slurm array task 4")
+        // The count from max when Slurm gives no count; the count given wins over the array's size.
+        #expect(try Self.choose([], ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "3"]) == "2/4 Slurm array task 2")
+        // A rerun of one index (sbatch --array=5) with the count: shard 5 of 16, not everything.
+        #expect(try Self.choose([], ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "5", "SLURM_ARRAY_TASK_MAX": "5", "SLURM_ARRAY_TASK_COUNT": "1", "IMGUR_ARCHIVE_SHARDS": "16"]) == "5/16 Slurm array task 5")
     }
 
     @Test func whatCannotBeAShardIsAUsageError() {
@@ -43,6 +46,11 @@ import Testing
             try Self.choose([], ["SLURM_ARRAY_TASK_ID": "10", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_COUNT": "3"])
         }
         #expect(throws: CommandError.self) { try Self.choose([], ["SLURM_ARRAY_TASK_ID": "x", "SLURM_ARRAY_TASK_COUNT": "2"]) }
+        // A rerun of one index without the count would take the whole backlog: refused.
+        #expect(throws: CommandError.self) {
+            try Self.choose([], ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "5", "SLURM_ARRAY_TASK_MAX": "5", "SLURM_ARRAY_TASK_COUNT": "1"])
+        }
+        #expect(throws: CommandError.self) { try Self.choose(["--shards", "4"], [:]) }
     }
 
     /// Shards of links.txt and of an account's walk: the union is everything, each entry once.

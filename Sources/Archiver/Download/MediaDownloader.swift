@@ -83,15 +83,20 @@ struct MediaDownloader: Sendable {
     }
 
     /// On `--refresh`, for a file kept on disk: whether its link now answers with Imgur's
-    /// placeholder (a redirect to `removed.png`) or 404/410. One HEAD, no body; false when the
-    /// question cannot be answered (the file is kept either way).
+    /// placeholder (a redirect to `removed.png`). One HEAD, no body; false when the question
+    /// cannot be answered (the file is kept either way).
     func servesPlaceholder(_ job: MediaJob) async -> Bool {
         let request = HTTPRequest(
             url: job.source.url, method: "HEAD", headers: ["Accept": "*/*"], idleTimeout: settings.idleTimeout,
             deadline: settings.deadline, maxRedirects: settings.maxRedirects, stopRedirectsToPathSuffixes: ["/removed.png"])
         guard let response = try? await transfers.withPlace({ try await transport.fetch(request, maxBodyBytes: 0) }) else { return false }
-        if [404, 410].contains(response.status) { return true }
-        if (300..<400).contains(response.status), response.head.headers["location"]?.hasSuffix("/removed.png") == true { return true }
+        // Only the placeholder's redirect counts: a 404 may be an edge's hiccup, and what is
+        // recorded here is recorded for good.
+        if (300..<400).contains(response.status), let location = response.head.headers["location"],
+            let url = URL(string: location, relativeTo: job.source.url), url.path.hasSuffix("/removed.png")
+        {
+            return true
+        }
         return response.head.url.path.hasSuffix("/removed.png")
     }
 

@@ -50,6 +50,13 @@ public struct Merger: Sendable {
         }
     }
 
+    /// What a killed `--move` left in a source: folders half removed.
+    public static func removeSourceLeftovers(in source: StorageLayout) {
+        for name in source.directory.names() where name.hasPrefix(".merge-removing-") {
+            try? FileManager.default.removeItem(atPath: source.directory.path(name))
+        }
+    }
+
     /// Merges the catalog and folders of `source` (whose lock the caller holds).
     public func merge(_ source: StorageLayout) throws -> Outcome {
         var outcome = Outcome()
@@ -74,18 +81,62 @@ public struct Merger: Sendable {
 
     private func merge(_ entry: CatalogEntry, from source: StorageLayout, sameDevice: Bool, into outcome: inout Outcome) throws {
         let id = entry.id
-        let sourceFolder = source.hasAlbumFolder(id)
+        if source.directory.isSymlink(id.rawValue) {
+            events.result(.failed, id.rawValue, "\(source.folder(id)) is a symbolic link; not followed, not merged")
+            outcome.failed += 1
+            return
+        }
+        // A folder without its metadata is what an interrupted removal left: not an album.
+        let sourceFolder = source.hasAlbumFolder(id) && FileManager.default.fileExists(atPath: source.metadata(id))
         let destinationFolder = destination.hasAlbumFolder(id)
-        guard let present = catalog.summary(id), let status = present.status else {
-            if sourceFolder, destinationFolder, !sameContent(id, source) {
-                events.result(.failed, id.rawValue, "conflict: \(destination.folder(id)) is there without a catalog entry and differs from \(source.folder(id)); both left as they are")
+        let present = catalog.summary(id)
+        // Brought here already (by an earlier merge that was cut short, or the same archive twice):
+        // the destination's folder is this entry's album.
+        if destinationFolder, holds(entry) {
+            if present?.status == entry.status {
+                events.result(.alreadyArchived, id.rawValue, "")
+                outcome.alreadyThere += 1
+            } else {
+                try catalog.append(entry, durable: false)
+                events.result(.archived, id.rawValue, "merged from \(source.root)")
+                outcome.merged += 1
+            }
+            if sourceFolder, move { try removeSource(id, source) }
+            return
+        }
+        if entry.status != .unavailable, !sourceFolder {
+            events.result(
+                .failed, id.rawValue,
+                "\(source.root) lists it but its folder is not there (an earlier merge moved it elsewhere?); not merged")
+            outcome.failed += 1
+            return
+        }
+        guard let present else {
+            if destinationFolder {
+                // A folder here without an entry, of another archive of the album: never replaced.
+                events.result(
+                    .failed, id.rawValue,
+                    "conflict: \(destination.folder(id)) is here without a catalog entry and is not the archive in \(source.root); both left as they are")
                 outcome.conflicts += 1
+                outcome.failed += 1
                 return
             }
-            if sourceFolder, !destinationFolder { try transfer(id, from: source, sameDevice: sameDevice) }
-            if sourceFolder, destinationFolder, move, !sameDevice { try FileManager.default.removeItem(atPath: source.folder(id)) }
+            if sourceFolder { try transfer(id, from: source, sameDevice: sameDevice) }
             // Not flushed one by one: a crash loses at most entries the next merge appends again
             // from the source (a moved folder is found in its new place). Flushed at the end.
+            try catalog.append(entry, durable: false)
+            events.result(.archived, id.rawValue, "merged from \(source.root)")
+            outcome.merged += 1
+            return
+        }
+        guard let status = present.status else {
+            events.result(.failed, id.rawValue, "conflict: the entry here has a status this version does not know; left as it is")
+            outcome.conflicts += 1
+            return
+        }
+        if !destinationFolder, status != .unavailable, sourceFolder {
+            // Cataloged here, but its folder was set aside by a merge cut short: the source's comes in.
+            try transfer(id, from: source, sameDevice: sameDevice)
             try catalog.append(entry, durable: false)
             events.result(.archived, id.rawValue, "merged from \(source.root)")
             outcome.merged += 1
@@ -95,19 +146,18 @@ public struct Merger: Sendable {
         let ours = Self.rank(status)
         let ourDate = destinationFolder ? AlbumFolder.read(id, in: destination).metadata?.archivedAt : nil
         let newer = theirs == ours && ourDate.map { entry.recordedAt > $0 } == true && entry.status != .unavailable
-        if theirs > ours || newer {
+        if sourceFolder, theirs > ours || newer {
             if destinationFolder {
                 let aside = try setAside(id)
                 events.result(.partial, id.rawValue, "conflict: the one from \(source.root) is \(theirs > ours ? "more complete" : "newer"); the one here moved to \(aside)")
             }
-            if sourceFolder { try transfer(id, from: source, sameDevice: sameDevice) }
+            try transfer(id, from: source, sameDevice: sameDevice)
             try catalog.append(entry, durable: false)
             outcome.merged += 1
             outcome.conflicts += 1
             return
         }
-        if theirs == ours, !sourceFolder || sameContent(id, source) {
-            if sourceFolder, move, !sameDevice { try FileManager.default.removeItem(atPath: source.folder(id)) }
+        if theirs == ours, !sourceFolder {
             events.result(.alreadyArchived, id.rawValue, "")
             outcome.alreadyThere += 1
             return
@@ -117,6 +167,21 @@ public struct Merger: Sendable {
             "conflict: the one here is kept (\(status.rawValue)\(ourDate.map { ", archived \(Timestamp.iso8601($0))" } ?? "")); "
                 + "\(source.root)/\(id) (\(entry.status.rawValue)) is left where it is")
         outcome.conflicts += 1
+    }
+
+    /// Whether the destination's folder of `entry`'s album is that archive: its metadata says the
+    /// same status and the same `archived_at`.
+    private func holds(_ entry: CatalogEntry) -> Bool {
+        guard entry.status != .unavailable, let metadata = AlbumFolder.read(entry.id, in: destination).metadata else { return false }
+        return metadata.archivedAt == entry.recordedAt && metadata.status == entry.status
+    }
+
+    /// Removes a source folder once it is copied and verified: renamed aside first, so a kill
+    /// half way leaves a leftover (`.merge-removing-…`), never a folder that looks like an album.
+    private func removeSource(_ id: ImgurID, _ source: StorageLayout) throws {
+        let aside = ".merge-removing-\(id)-\(UUID().uuidString.prefix(8))"
+        try source.directory.rename(id.rawValue, to: aside)
+        try FileManager.default.removeItem(atPath: source.directory.path(aside))
     }
 
     /// complete > partial > metadata-only, media-only, incomplete > unavailable.
@@ -129,12 +194,6 @@ public struct Merger: Sendable {
         }
     }
 
-    /// Same metadata, byte for byte: the same archive of the album.
-    private func sameContent(_ id: ImgurID, _ source: StorageLayout) -> Bool {
-        let name = StorageLayout.metadataName(id)
-        return FileManager.default.contents(atPath: "\(source.folder(id))/\(name)") == FileManager.default.contents(atPath: "\(destination.folder(id))/\(name)")
-    }
-
     /// Brings the folder of `id` into the destination: renamed on one filesystem; else copied
     /// beside it, every media file checked against its recorded SHA-256, then renamed into place.
     private func transfer(_ id: ImgurID, from source: StorageLayout, sameDevice: Bool) throws {
@@ -142,11 +201,14 @@ public struct Merger: Sendable {
             throw ArchiveError.notMerged("\(source.folder(id)) is a symbolic link; not followed")
         }
         if sameDevice {
-            guard rename(source.folder(id), destination.folder(id)) == 0 else {
+            if rename(source.folder(id), destination.folder(id)) == 0 {
+                destination.directory.sync()
+                return
+            }
+            // Two mounts of one filesystem (a container's bind mounts) cannot rename across: copy.
+            guard errno == EXDEV else {
                 throw ArchiveError.notMerged("cannot move \(source.folder(id)): \(String(cString: strerror(errno)))")
             }
-            destination.directory.sync()
-            return
         }
         let temporary = ".merge-\(id)-\(UUID().uuidString.prefix(8))"
         let path = destination.directory.path(temporary)
@@ -170,7 +232,7 @@ public struct Merger: Sendable {
         }
         try destination.directory.rename(temporary, to: id.rawValue)
         destination.directory.sync()
-        if move { try FileManager.default.removeItem(atPath: source.folder(id)) }
+        if move { try removeSource(id, source) }
     }
 
     /// Moves the destination's folder of `id` to `merge-conflicts/<ID>-<n>`; its relative path.

@@ -126,7 +126,12 @@ public struct Planner: Sendable {
         let walker = AccountWalker(
             client: services.client, budget: services.budget,
             mayStopEarly: !request.allPages && accounts.isComplete(name), order: request.order,
-            isDone: { !request.refresh && catalog.recorded($0.id, for: request.scope, asking: $0.lookups) != nil })
+            // Another shard's items are that shard's work: done here, so a page of them and of
+            // archived ones still lets a rerun stop early.
+            isDone: { item in
+                if let shard = request.shard, !shard.contains(item.id) { return true }
+                return !request.refresh && catalog.recorded(item.id, for: request.scope, asking: item.lookups) != nil
+            })
         do {
             let walk = try await walker.walk(name)
             if !walk.items.isEmpty || walk.deferred != nil, accounts.isComplete(name) {

@@ -41,6 +41,7 @@ struct MergeCommand {
             let sourceCatalog = try Catalog.open(in: source, now: session.context.now())
             if let note = sourceCatalog.repairNote { reporter.warning(note) }
             sourceCatalog.close()
+            Merger.removeSourceLeftovers(in: source)
             let outcome = try merger.merge(source)
             total.merged += outcome.merged
             total.alreadyThere += outcome.alreadyThere
