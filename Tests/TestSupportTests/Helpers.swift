@@ -70,9 +70,11 @@ final class RawClient {
             }
         }
         guard result == 0 else {
-            let code = errno
-            close(fd)
-            throw SocketError(call: "connect", code: code)
+            // Not closed here: every stored property is set, so deinit runs for the failed init
+            // and closes it. Closing it here too closed it twice, and the second close took
+            // whatever another test's thread had opened under that number in between (a catalog
+            // test's file: the suite's one intermittent failure).
+            throw SocketError(call: "connect", code: errno)
         }
     }
 
