@@ -49,6 +49,20 @@ extension Session {
         return ImgurClient(configuration: api, transport: apiTransport(), retrier: retrier, accessTokens: tokens, onRateLimit: budget.update)
     }
 
+    /// The upload run every write command uses (upload, serve, restore, sync): at most 8 uploads at
+    /// once, as the account with a login, else anonymous, with its own rate-limit budget.
+    func uploadRun(_ api: APIConfiguration, tokens: LoginTokens?, store: JobStore, retryUncertain: Bool = false) -> UploadRun {
+        let budget = RateLimitBudget(reserve: context.reserve)
+        var settings = UploadRun.Settings()
+        settings.jobs = min(global.jobs, 8)
+        settings.identity = tokens == nil ? .anonymous : .account
+        settings.firstPoll = context.firstProcessingPoll
+        settings.retryUncertain = retryUncertain
+        return UploadRun(
+            client: writeClient(api, tokens: tokens, budget: budget), budget: budget, events: reporter, store: store,
+            settings: settings, now: context.now)
+    }
+
     /// `upload-jobs/` of the storage directory.
     func jobStore(create: Bool = true) throws -> JobStore {
         do {

@@ -25,15 +25,7 @@ struct RestoreCommand {
         let api = try session.apiConfiguration(credentials)
         let tokens = options.anonymous ? nil : try session.loginTokens(credentials, api: api)
         let store = try session.jobStore()
-        let budget = RateLimitBudget(reserve: session.context.reserve)
-        var settings = UploadRun.Settings()
-        settings.jobs = min(session.global.jobs, 8)
-        settings.identity = tokens == nil ? .anonymous : .account
-        settings.firstPoll = session.context.firstProcessingPoll
-        settings.retryUncertain = options.retryUncertain
-        let client = session.writeClient(api, tokens: tokens, budget: budget)
-        let restore = RestoreRun(
-            UploadRun(client: client, budget: budget, events: session.reporter, store: store, settings: settings, now: session.context.now))
+        let restore = RestoreRun(session.uploadRun(api, tokens: tokens, store: store, retryUncertain: options.retryUncertain))
         let account = tokens == nil ? nil : (await tokens?.current.account ?? "me")
         var worst = ExitCode.success
         for (plan, folder) in plans {
@@ -74,9 +66,8 @@ struct RestoreCommand {
             return .temporary
         }
         guard let uploads = outcome.upload else { return .failure }
-        var text = UploadCommand.summary(uploads, job: file.current.job.id)
-            .replacingOccurrences(of: "finish it with: imgur-archive upload --resume \(file.current.job.id)", with: "finish it with: imgur-archive restore \(album)")
-        text = text.replacingOccurrences(of: "; job \(file.current.job.id)", with: "; \(where_)")
+        var text = UploadCommand.summary(
+            uploads, job: file.current.job.id, place: where_, resume: "imgur-archive restore \(album)")
         if !plan.skipped.isEmpty { text += "; \(plan.skipped.count) skipped (not in the archive)" }
         if uploads.uncertain > 0, account == nil {
             text += "; check, then: imgur-archive restore \(album) --retry-uncertain"

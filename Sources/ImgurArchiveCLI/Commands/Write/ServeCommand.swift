@@ -44,14 +44,7 @@ struct ServeCommand {
             session.reporter.note("resuming job \(job.id)")
             queued.yield(job.id)
         }
-        let budget = RateLimitBudget(reserve: session.context.reserve)
-        var settings = UploadRun.Settings()
-        settings.jobs = min(session.global.jobs, 8)
-        settings.identity = tokens == nil ? .anonymous : .account
-        settings.firstPoll = session.context.firstProcessingPoll
-        let run = UploadRun(
-            client: session.writeClient(api, tokens: tokens, budget: budget), budget: budget, events: session.reporter,
-            store: store, settings: settings, now: session.context.now)
+        let run = session.uploadRun(api, tokens: tokens, store: store)
         await withTaskCancellationHandler {
             for await id in queue {
                 if Task.isCancelled { break }

@@ -40,15 +40,7 @@ struct SyncCommand {
         defer { withExtendedLifetime(lock) {} }
         let root = session.layout.directory
         let store = try options.dryRun && !root.hasSubdirectory(JobStore.folderName) ? JobStore.none(root: root) : session.jobStore()
-        let budget = RateLimitBudget(reserve: session.context.reserve)
-        var settings = UploadRun.Settings()
-        settings.jobs = min(session.global.jobs, 8)
-        settings.identity = tokens == nil ? .anonymous : .account
-        settings.firstPoll = session.context.firstProcessingPoll
-        settings.retryUncertain = options.retryUncertain
-        let upload = UploadRun(
-            client: session.writeClient(api, tokens: tokens, budget: budget), budget: budget, events: reporter, store: store,
-            settings: settings, now: session.context.now)
+        let upload = session.uploadRun(api, tokens: tokens, store: store, retryUncertain: options.retryUncertain)
         var runOptions = SyncRun.Options()
         runOptions.delete = options.delete
         runOptions.push = options.push

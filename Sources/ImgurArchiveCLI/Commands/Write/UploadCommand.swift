@@ -46,15 +46,7 @@ struct UploadCommand {
             throw CommandError.configuration(
                 "job \(file.current.job.id) uploads to an account, but there is no login now ('imgur-archive login')")
         }
-        var settings = UploadRun.Settings()
-        settings.jobs = min(session.global.jobs, 8)
-        settings.identity = tokens == nil ? .anonymous : .account
-        settings.firstPoll = session.context.firstProcessingPoll
-        settings.retryUncertain = options.retryUncertain
-        let budget = RateLimitBudget(reserve: session.context.reserve)
-        let run = UploadRun(
-            client: session.writeClient(api, tokens: tokens, budget: budget), budget: budget, events: reporter, store: store,
-            settings: settings, now: session.context.now)
+        let run = session.uploadRun(api, tokens: tokens, store: store, retryUncertain: options.retryUncertain)
         let outcome = try await run.run(file)
         reporter.summary(Self.summary(outcome, job: file.current.job.id))
         if let refused = outcome.refused {
@@ -76,7 +68,11 @@ struct UploadCommand {
     }
 
     /// `done: 3 uploaded, 1 failed; album AbC12de; job 7f3k2q` and, with items left, how to go on.
-    static func summary(_ outcome: UploadRun.Outcome, job: String) -> String {
+    /// `place` names where the job is kept, `resume` the command that finishes it (a restore's
+    /// differ from an upload job's).
+    static func summary(
+        _ outcome: UploadRun.Outcome, job: String, place: String? = nil, resume: String? = nil
+    ) -> String {
         var parts: [String] = []
         func add(_ count: Int, _ label: String) { if count > 0 { parts.append("\(count) \(label)") } }
         add(outcome.uploaded, "uploaded")
@@ -86,13 +82,13 @@ struct UploadCommand {
         add(outcome.processing, "processing")
         var text = "\(outcome.interrupted ? "stopped by a signal" : "done"): \(parts.isEmpty ? "nothing to upload" : parts.joined(separator: ", "))"
         if let album = outcome.albumID { text += "; album https://imgur.com/a/\(album)" }
-        text += "; job \(job)"
+        text += "; \(place ?? "job \(job)")"
         if let deferred = outcome.deferred {
             text += "; \(deferred.reason)"
             if let reset = deferred.resetAt { text += ", resets at \(Timestamp.iso8601(reset))" }
         }
         if outcome.pending + outcome.processing > 0 || outcome.interrupted {
-            text += "; finish it with: imgur-archive upload --resume \(job)"
+            text += "; finish it with: \(resume ?? "imgur-archive upload --resume \(job)")"
         }
         return text
     }
