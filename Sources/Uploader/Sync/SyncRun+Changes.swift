@@ -83,8 +83,7 @@ extension SyncRun {
             return nil
         case .displaced(let file):
             guard let id = file.imgurID, !dry else { return nil }
-            let standsFor = allFiles.contains { $0.folder == file.folder && $0.state == .synced && $0.imgurID == id && $0.sha256 == file.sha256 && $0.path != file.path }
-            if !standsFor {
+            if !memory.isShared(id, in: file.folder) {
                 try state?.save(SyncState.Image(id: id, deletehash: file.deletehash, folder: file.folder, path: file.path, sha256: file.sha256, state: options.delete ? .replaced : .kept))
                 memory.touch(file.folder)
                 if !options.delete {
@@ -104,8 +103,7 @@ extension SyncRun {
             }
             // Another file of the folder stands for the same image (a rename a kill cut short, the
             // same content twice): nothing is left to keep or delete.
-            let standsFor = allFiles.contains { $0.folder == file.folder && $0.path != file.path && $0.state == .synced && $0.imgurID == id }
-            if standsFor {
+            if memory.isShared(id, in: file.folder) {
                 try state?.save(absent(file))
                 return nil
             }

@@ -196,6 +196,7 @@ final class SyncMemory: @unchecked Sendable {
     private var skipped: Set<String> = []
     private var withAlbum: Set<String> = []
     private var touched: Set<String> = []
+    private var shared: Set<String> = []
 
     func listed(_ ids: [String], for folder: String) { locked { listings[folder] = ids } }
     func listing(for folder: String) -> [String]? { locked { listings[folder] } }
@@ -212,6 +213,9 @@ final class SyncMemory: @unchecked Sendable {
     /// A local change this run that moves images in or out of the folder's album, or renames one.
     func touch(_ folder: String) { locked { _ = touched.insert(folder) } }
     func isTouched(_ folder: String) -> Bool { locked { touched.contains(folder) } }
+    /// Images two synced files of one folder stand for, as `folder\0id`.
+    func markShared(_ keys: some Sequence<String>) { locked { shared.formUnion(keys) } }
+    func isShared(_ id: String, in folder: String) -> Bool { locked { shared.contains("\(folder)\u{0}\(id)") } }
     func markHasAlbum(_ folder: String) { locked { _ = withAlbum.insert(folder) } }
     func hasAlbum(_ folder: String) -> Bool { locked { withAlbum.contains(folder) } }
     func skipOrder(_ folder: String) { locked { _ = skipped.insert(folder) } }

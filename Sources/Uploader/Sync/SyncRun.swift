@@ -123,6 +123,13 @@ public struct SyncRun: Sendable {
             local: local, state: allFiles.filter { scanned.contains($0.folder) && !unseen.contains(SyncRecord.fileKey($0.folder, $0.path)) },
             kept: allImages.filter { scanned.contains($0.folder) })
         for folder in folders where folder.album != nil && !folder.albumGone { memory.markHasAlbum(folder.path) }
+        // Images two files of one folder stand for (a rename a kill cut short): counted once, not
+        // searched for again with every deleted file.
+        var standing: [String: Int] = [:]
+        for file in allFiles where file.state == .synced && scanned.contains(file.folder) {
+            if let id = file.imgurID { standing["\(file.folder)\u{0}\(id)", default: 0] += 1 }
+        }
+        memory.markShared(standing.filter { $0.value > 1 }.keys)
         var uploads: [String: [Pending]] = [:]
         for change in plan.changes {
             if let pending = try await apply(change, outcome: &outcome) { uploads[pending.folder, default: []].append(pending) }
