@@ -18,9 +18,31 @@ public enum Timestamp {
         var time = time_t(seconds)
         var parts = tm()
         gmtime_r(&time, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-            Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        guard (0...9999).contains(Int(parts.tm_year) + 1900) else {
+            return String(
+                format: "%04d-%02d-%02dT%02d:%02d:%02dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec))
+        }
+        // Digit by digit: `String(format:)` cost a tenth of a 100,000-entry merge.
+        var text: [UInt8] = []
+        text.reserveCapacity(20)
+        func digits(_ value: Int, _ count: Int) {
+            var value = value
+            var piece = [UInt8](repeating: UInt8(ascii: "0"), count: count)
+            for index in stride(from: count - 1, through: 0, by: -1) {
+                piece[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
+            text.append(contentsOf: piece)
+        }
+        digits(Int(parts.tm_year) + 1900, 4)
+        let rest: [(Unicode.Scalar, Int32)] = [("-", parts.tm_mon + 1), ("-", parts.tm_mday), ("T", parts.tm_hour), (":", parts.tm_min), (":", parts.tm_sec)]
+        for (separator, value) in rest {
+            text.append(UInt8(ascii: separator))
+            digits(Int(value), 2)
+        }
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `20261202T103000Z`: ISO 8601 in its basic form, for file names (no colons).

@@ -41,8 +41,11 @@ public final class AppendLog<Record: AppendLogRecord> {
     public let path: String
     private let directory: Directory
     private let name: String
-    /// Every key of the log with the summary of its newest record.
+    /// Every key of the log with the summary of its newest record (empty unless `indexed`).
     public private(set) var summaries: [String: Record.Summary] = [:]
+    /// Whether the log keeps `summaries` (and counts duplicates): an unindexed log only appends,
+    /// in memory flat in the number of records (`merge`, which finds keys by sorting).
+    public let indexed: Bool
     /// Entries that repeat an earlier key (updates not yet compacted).
     public private(set) var duplicateCount = 0
     public private(set) var entryCount = 0
@@ -59,7 +62,8 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// left it in (see `append`).
     private var failure: FileError?
 
-    private init(directory: Directory, name: String, file: OpenFile) {
+    private init(directory: Directory, name: String, file: OpenFile, indexed: Bool) {
+        self.indexed = indexed
         self.directory = directory
         self.name = name
         path = directory.path(name)
@@ -77,9 +81,10 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// - Throws: `Damage` when the file is damaged anywhere but at its tail (the file is then left
     ///   exactly as it was), or `FileError`.
     ///   A second process that opens the same log while this one has it gets `FileError.locked`.
-    public static func open(_ name: String, in directory: Directory, now: Date = Date(), mode: mode_t = 0o644) throws
-        -> AppendLog
-    {
+    /// - Parameter indexed: false to keep no summaries (`contains` and `summary` may then not be asked).
+    public static func open(
+        _ name: String, in directory: Directory, now: Date = Date(), mode: mode_t = 0o644, indexed: Bool = true
+    ) throws -> AppendLog {
         let path = directory.path(name)
         if directory.isSymlink(name) {
             throw FileError.unsafe(path: path, reason: "is a symbolic link; refusing to follow it out of the storage directory")
@@ -90,13 +95,13 @@ public final class AppendLog<Record: AppendLogRecord> {
         }
         let file = try directory.openForAppending(name)
         try file.lockExclusively()
-        var scan = try Scan.read(directory, name)
+        var scan = try Scan.read(directory, name, indexed: indexed)
         if let problem = scan.problem, !scan.isTornTail || scan.problemLineHoldsMoreEntries {
             // Not what an interrupted append leaves (or, ending in a brace, maybe not). A valid
             // JSON object in another layout (the Python original's json.dump, jq, all entries on
             // one line) is converted; anything else that is not a torn tail is refused untouched.
             if try migrateForeignLayout(name, in: directory, now: now, mode: mode) {
-                scan = try Scan.read(directory, name)
+                scan = try Scan.read(directory, name, indexed: indexed)
                 if let problem = scan.problem {
                     throw Damage(path: path, line: problem.line, reason: problem.reason)
                 }
@@ -109,11 +114,11 @@ public final class AppendLog<Record: AppendLogRecord> {
             let replaced = try directory.openForAppending(name)
             try replaced.lockExclusively()
             return replaced
-        }())
+        }(), indexed: indexed)
         log.mode = mode
         log.summaries = scan.summaries
         log.entryCount = scan.entryCount
-        log.duplicateCount = scan.entryCount - scan.summaries.count
+        log.duplicateCount = indexed ? scan.entryCount - scan.summaries.count : 0
         log.closingOffset = scan.lastEntryEnd ?? 2
         log.length = scan.length
         if scan.problem != nil || !scan.closed {
@@ -123,11 +128,13 @@ public final class AppendLog<Record: AppendLogRecord> {
     }
 
     public func contains(_ key: String) -> Bool {
-        summaries[key] != nil
+        precondition(indexed, "an unindexed log knows no keys")
+        return summaries[key] != nil
     }
 
     public func summary(_ key: String) -> Record.Summary? {
-        summaries[key]
+        precondition(indexed, "an unindexed log knows no keys")
+        return summaries[key]
     }
 
     /// Adds (or, for a key already present, updates) one record, durably.
@@ -140,7 +147,10 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// With `durable` false the line is written but not flushed (a bulk copy that can be redone,
     /// `merge`): a crash may then lose it, or leave a torn tail that the next `open` repairs;
     /// `sync()` makes everything written so far durable.
-    public func append(_ record: Record, durable: Bool = true) throws(FileError) {
+    /// - Parameter verbatim: the record's value exactly as another log of the same kind holds it
+    ///   (one line, a JSON object: `merge` keeps members this version does not know), written
+    ///   instead of `record.json`.
+    public func append(_ record: Record, verbatim: [UInt8]? = nil, durable: Bool = true) throws(FileError) {
         if let failure { throw failure }
         // The lock keeps other imgur-archive runs out; this catches anything else that rewrote or
         // replaced the file since it was opened, before a line is written into the middle of it.
@@ -150,7 +160,8 @@ public final class AppendLog<Record: AppendLogRecord> {
             failure = error
             throw error
         }
-        let line = Data("\"\(record.logKey)\": ".utf8) + record.json.serialized(.compact)
+        var line = Data("\"\(record.logKey)\": ".utf8)
+        if let verbatim, !verbatim.contains(UInt8(ascii: "\n")) { line.append(contentsOf: verbatim) } else { line.append(record.json.serialized(.compact)) }
         var bytes = Data(entryCount == 0 ? [] : Array(",\n".utf8))
         bytes.append(line)
         bytes.append(contentsOf: Array("\n}\n".utf8))
@@ -166,7 +177,7 @@ public final class AppendLog<Record: AppendLogRecord> {
         length = closingOffset + Int64(bytes.count)
         closingOffset += Int64(bytes.count - 3)
         entryCount += 1
-        if summaries.updateValue(record.summary, forKey: record.logKey) != nil { duplicateCount += 1 }
+        if indexed, summaries.updateValue(record.summary, forKey: record.logKey) != nil { duplicateCount += 1 }
     }
 
     /// Makes every append so far durable.
@@ -221,9 +232,33 @@ public final class AppendLog<Record: AppendLogRecord> {
         if let failure { throw failure }
     }
 
+    /// Every entry line of the log in file order, superseded copies included (a later line of the
+    /// same key supersedes an earlier one): its key, its 1-based line number and its value's bytes,
+    /// valid during the call only. Memory is one line, however long the log. `body` returns false
+    /// to stop early.
+    /// - Throws: `FileError.read`, or what `body` throws.
+    public static func forEachEntryLine<Failure: Error>(
+        _ name: String, in directory: Directory,
+        _ body: (_ key: String, _ line: Int, _ value: UnsafeBufferPointer<UInt8>) throws(Failure) -> Bool
+    ) throws {
+        var number = 0
+        var failure: Failure?
+        try LineReader(directory, name).forEachLine { (line) throws(FileError) in
+            number += 1
+            guard let entry = Scan.entry(line.bytes) else { return true }
+            do throws(Failure) {
+                return try body(entry.id, number, UnsafeBufferPointer(rebasing: line.bytes[entry.valueStart..<entry.valueEnd]))
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// Rewrites the file without superseded copies of updated entries (a streamed copy, then an
     /// atomic rename). Costs one pass over the log, so it runs once at the end of a run, and
-    /// only when that run updated entries.
+    /// only when that run updated entries (never for an unindexed log, which does not count them).
     public func compact() throws(FileError) {
         guard duplicateCount > 0 else { return }
         let lastLine = try Self.lastLines(directory, name)
@@ -339,8 +374,12 @@ private struct LogScan<Record: AppendLogRecord> {
         return problem.line > 1 && linesAfterProblem == 0
     }
 
-    static func read(_ directory: Directory, _ name: String) throws(FileError) -> LogScan {
+    /// Whether `summaries` is filled.
+    var indexed = true
+
+    static func read(_ directory: Directory, _ name: String, indexed: Bool) throws(FileError) -> LogScan {
         var scan = LogScan()
+        scan.indexed = indexed
         var number = 0
         try LineReader(directory, name).forEachLine { line in
             number += 1
@@ -368,8 +407,10 @@ private struct LogScan<Record: AppendLogRecord> {
                 problem = (number, closed ? "entry after the closing brace" : "missing comma before this entry")
                 return
             }
-            summaries[entry.id] = Record.summary(
-                ofObject: UnsafeBufferPointer(rebasing: bytes[entry.valueStart..<entry.valueEnd]))
+            if indexed {
+                summaries[entry.id] = Record.summary(
+                    ofObject: UnsafeBufferPointer(rebasing: bytes[entry.valueStart..<entry.valueEnd]))
+            }
             entryCount += 1
             lastEntryEnd = line.offset + Int64(entry.valueEnd)
             lastEntryHadComma = entry.remainder == .comma

@@ -5,6 +5,7 @@ import Testing
 @testable import ArchiveFormat
 @testable import Archiver
 @testable import DurableFiles
+import ExactJSON
 import HTTPCore
 @testable import ImgurAPI
 @testable import ImgurArchiveCLI
@@ -42,8 +43,8 @@ import HTTPCore
             let destination = try StorageLayout(root: into)
             let catalog = try Catalog.open(in: destination)
             let merger = Merger(destination: destination, catalog: catalog, events: SilentEvents(), move: true, alwaysCopy: true)
-            let a = try merger.merge(try StorageLayout(root: zero))
-            let b = try merger.merge(try StorageLayout(root: one))
+            let a = try merger.merge([try StorageLayout(root: zero)])
+            let b = try merger.merge([try StorageLayout(root: one)])
             catalog.close()
             #expect(a.merged == 3 && b.merged == 2 && b.alreadyThere == 1 && b.conflicts == 1 && a.failed + b.failed == 0, "\(a) \(b)")
             #expect(!FileManager.default.fileExists(atPath: "\(zero)/q6i58"), "--move: removed once copied and verified")
@@ -123,8 +124,40 @@ import HTTPCore
         #expect(await harness.run(["-C", into, "verify"]).status == .success)
     }
 
-    /// 100,000 catalog entries from four sources: the time is printed (not asserted); memory holds
-    /// one summary per id, never the entries.
+    /// A sort too big for its memory budget goes through runs on disk: each id still settled from
+    /// its own lines alone, the last line of a catalog being its entry, the runs removed after.
+    @Test func aMergeBiggerThanItsMemoryBudgetKeepsEachIdsNewestEntryOnce() throws {
+        func entry(_ id: String, _ reason: String) -> String {
+            "\"\(id)\": {\"checked_at\":\"2026-11-30T10:00:00Z\",\"id\":\"\(id)\",\"kind\":\"album\",\"reason\":\"\(reason)\",\"status\":\"unavailable\"}"
+        }
+        func catalog(_ lines: [String]) -> String { lines.isEmpty ? "{\n}\n" : "{\n" + lines.joined(separator: ",\n") + "\n}\n" }
+        let folders = try (0..<3).map { _ in try Harness.makeTemporaryDirectory() }
+        defer { for path in folders { try? FileManager.default.removeItem(atPath: path) } }
+        let many = (0..<300).map { String(format: "Many%03d", $0) }
+        try catalog([entry("Dst0001", "here before")]).write(toFile: "\(folders[0])/scraping_logs.json", atomically: false, encoding: .utf8)
+        try catalog([entry("Aaa0001", "first"), entry("Bbb0001", "only").replacingOccurrences(of: "{", with: "{\"from_a_newer_version\":[1,2.50],")] + many.map { entry($0, "zero") } + [entry("Aaa0001", "newest")])
+            .write(toFile: "\(folders[1])/scraping_logs.json", atomically: false, encoding: .utf8)
+        try catalog([entry("Aaa0001", "other source"), entry("Dst0001", "other source")] + many.reversed().map { entry($0, "one") })
+            .write(toFile: "\(folders[2])/scraping_logs.json", atomically: false, encoding: .utf8)
+        let destination = try StorageLayout(root: folders[0])
+        let catalog = try Catalog.open(in: destination, indexed: false)
+        let merger = Merger(destination: destination, catalog: catalog, events: SilentEvents(), move: false, memoryBudget: 1_024)
+        let outcome = try merger.merge([try StorageLayout(root: folders[1]), try StorageLayout(root: folders[2])])
+        catalog.close()
+        #expect(outcome.entries == 302 + 302 && outcome.merged == 302 && outcome.alreadyThere == 302 && outcome.failed == 0, "\(outcome)")
+        let merged = try #require(try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: "\(folders[0])/scraping_logs.json"))).objectValue)
+        #expect(merged.count == 303)
+        #expect(merged["Aaa0001"]?["reason"] == "newest", "a catalog's last line of an id is its entry")
+        #expect(merged["Dst0001"]?["reason"] == "here before", "an equal one from a source does not replace it")
+        #expect(
+            try String(contentsOfFile: "\(folders[0])/scraping_logs.json", encoding: .utf8).contains("{\"from_a_newer_version\":[1,2.50],\"checked_at\""),
+            "an entry comes over byte for byte, with members this version does not know")
+        #expect(many.allSatisfy { merged[$0]?["reason"] == "zero" }, "the first source's is weighed first")
+        #expect(!destination.directory.names().contains { $0.hasPrefix(".merge-") }, "\(destination.directory.names())")
+    }
+
+    /// 100,000 catalog entries from four sources, sorted through runs on disk: the time is printed
+    /// (not asserted; memory is measured by `scripts/merge-bench`, docs/performance.md).
     @Test func mergingAHundredThousandEntries() async throws {
         let harness = try Harness()
         var sources: [String] = []

@@ -17,10 +17,13 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Opens the catalog of `layout`, creating it when missing and repairing a torn tail.
+    /// - Parameter indexed: false for a catalog that is only appended to, whose `contains`,
+    ///   `summary`, `recorded` and `ids` may not be asked: memory then stays flat in the number of
+    ///   entries (`merge`, which finds each id's entries by sorting, `Merger`).
     /// - Throws: `FormatError.invalidLog` when it is damaged anywhere else (left untouched), or `FileError`.
-    public static func open(in layout: StorageLayout, now: Date = Date()) throws -> Catalog {
+    public static func open(in layout: StorageLayout, now: Date = Date(), indexed: Bool = true) throws -> Catalog {
         do {
-            return Catalog(log: try AppendLog.open(StorageLayout.catalogName, in: layout.directory, now: now))
+            return Catalog(log: try AppendLog.open(StorageLayout.catalogName, in: layout.directory, now: now, indexed: indexed))
         } catch let damage as AppendLog<CatalogEntry>.Damage {
             throw FormatError.invalidLog(path: damage.path, line: damage.line, reason: damage.reason)
         }
@@ -61,10 +64,12 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Adds (or updates) one entry, durably unless `durable` is false (`AppendLog.append`).
-    public func append(_ entry: CatalogEntry, durable: Bool = true) throws(FileError) {
+    /// - Parameter verbatim: the entry's line in another catalog (`merge`), kept byte for byte with
+    ///   any member this version does not know.
+    public func append(_ entry: CatalogEntry, verbatim: [UInt8]? = nil, durable: Bool = true) throws(FileError) {
         lock.lock()
         defer { lock.unlock() }
-        try log.append(entry, durable: durable)
+        try log.append(entry, verbatim: verbatim, durable: durable)
     }
 
     /// Makes every entry appended so far durable.
@@ -90,6 +95,21 @@ public final class Catalog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return body()
+    }
+
+    /// Every entry line of the catalog of `layout`, in file order, superseded copies included: its
+    /// id, line number and value's bytes (`AppendLog.forEachEntryLine`). No catalog is an empty one.
+    public static func forEachEntryLine<Failure: Error>(
+        in layout: StorageLayout,
+        _ body: (_ id: ImgurID, _ line: Int, _ value: UnsafeBufferPointer<UInt8>) throws(Failure) -> Void
+    ) throws {
+        guard layout.directory.exists(StorageLayout.catalogName) else { return }
+        try AppendLog<CatalogEntry>.forEachEntryLine(StorageLayout.catalogName, in: layout.directory) {
+            (key, line, value) throws(Failure) in
+            guard let id = ImgurID(key) else { return true }
+            try body(id, line, value)
+            return true
+        }
     }
 
     /// Every entry of the catalog of `layout`, in file order, each id once (its newest value), streamed.

@@ -34,8 +34,15 @@ public struct Merger: Sendable {
     let move: Bool
     /// Copy and verify even on one filesystem (tests of the path a second filesystem takes).
     let alwaysCopy: Bool
+    /// What the sort of catalog lines may hold in memory before it writes runs to disk.
+    let memoryBudget: Int
 
-    public init(destination: StorageLayout, catalog: Catalog, events: any RunEvents, move: Bool, alwaysCopy: Bool = false) {
+    /// - Parameter catalog: the destination's, opened unindexed (`Catalog.open(in:indexed:)`) or not.
+    public init(
+        destination: StorageLayout, catalog: Catalog, events: any RunEvents, move: Bool, alwaysCopy: Bool = false,
+        memoryBudget: Int = 4 << 20
+    ) {
+        self.memoryBudget = memoryBudget
         self.destination = destination
         self.catalog = catalog
         self.events = events
@@ -57,39 +64,119 @@ public struct Merger: Sendable {
         }
     }
 
-    /// Merges the catalog and folders of `source` (whose lock the caller holds).
-    public func merge(_ source: StorageLayout) throws -> Outcome {
+    /// Merges the catalogs and folders of `sources` (whose locks the caller holds), in the order
+    /// given: where two sources hold an album, the first one's is weighed first.
+    ///
+    /// Memory is flat in the number of entries: every entry line of the destination's catalog and
+    /// of the sources' is sorted by id (`ExternalSorter`, runs in a `.merge-sort-…` folder of the
+    /// destination), then each id is settled from its own lines alone: the destination's newest
+    /// entry, then each source's newest, in order.
+    public func merge(_ sources: [StorageLayout]) throws -> Outcome {
         var outcome = Outcome()
-        let sameDevice = !alwaysCopy && Self.device(source.root) == Self.device(destination.root)
-        try Catalog.forEachEntry(in: source) { (id: ImgurID, value: JSONValue) throws in
+        let scratchName = ".merge-sort-\(UUID().uuidString.prefix(8))"
+        let scratch = try destination.directory.subdirectory(scratchName, create: true)
+        defer { try? FileManager.default.removeItem(atPath: destination.directory.path(scratchName)) }
+        let sorter = ExternalSorter(scratch: scratch, memoryBudget: memoryBudget)
+        for (index, layout) in ([destination] + sources).enumerated() {
+            try Catalog.forEachEntryLine(in: layout) { (id, line, value) throws(FileError) in
+                try sorter.add(ExternalSorter.Record(key: SortKey.bytes(id, catalog: index, line: line), value: Array(value)))
+            }
+        }
+        let sameDevice = sources.map { !alwaysCopy && Self.device($0.root) == Self.device(destination.root) }
+        var group: [(key: SortKey, value: [UInt8])] = []
+        func settleGroup() {
+            guard let id = group.first?.key.id else { return }
+            settle(id, group, sources: sources, sameDevice: sameDevice, into: &outcome)
+            group.removeAll(keepingCapacity: true)
+        }
+        try sorter.forEachSorted { (record) -> Bool in
+            guard let key = SortKey(record.key) else { return true }
+            if let current = group.first?.key.id, current != key.id {
+                settleGroup()
+                if Task.isCancelled { return false }
+            }
+            group.append((key, record.value))
+            return true
+        }
+        if !Task.isCancelled { settleGroup() }
+        try catalog.sync()
+        return outcome
+    }
+
+    /// Settles one album from its catalog lines, sorted by catalog (0: the destination) then line.
+    private func settle(
+        _ id: ImgurID, _ lines: [(key: SortKey, value: [UInt8])], sources: [StorageLayout], sameDevice: [Bool],
+        into outcome: inout Outcome
+    ) {
+        // The newest line of each catalog is its entry (the last value wins, as in any JSON parser).
+        var newest: [Int: [UInt8]] = [:]
+        for line in lines { newest[line.key.catalog] = line.value }
+        var present = newest[0].map { value in value.withUnsafeBufferPointer { CatalogEntry.summary(ofObject: $0) } }
+        for (offset, source) in sources.enumerated() {
+            guard let value = newest[offset + 1] else { continue }
             outcome.entries += 1
-            guard let entry = CatalogEntry(json: value) else {
+            guard let json = try? JSONValue.parse(Data(value)), let entry = CatalogEntry(json: json), entry.id == id else {
                 events.result(.failed, id.rawValue, "\(source.catalog): an entry without a status; left out")
                 outcome.failed += 1
-                return
+                continue
             }
             do {
-                try merge(entry, from: source, sameDevice: sameDevice, into: &outcome)
+                try merge(entry, verbatim: value, from: source, sameDevice: sameDevice[offset], present: &present, into: &outcome)
             } catch {
                 events.result(.failed, id.rawValue, "from \(source.root): \(error); the next merge tries again")
                 outcome.failed += 1
             }
         }
-        try catalog.sync()
-        return outcome
     }
 
-    private func merge(_ entry: CatalogEntry, from source: StorageLayout, sameDevice: Bool, into outcome: inout Outcome) throws {
+    /// Where a catalog line sorts: by id, then catalog (0: the destination, then the sources in
+    /// order), then line number. As bytes: the id, a 0 byte (no id holds one, so an id sorts before
+    /// any longer id it begins), the catalog's number in 2 bytes and the line's in 8, big endian.
+    struct SortKey: Equatable {
+        var id: ImgurID
+        var catalog: Int
+        var line: Int
+
+        static func bytes(_ id: ImgurID, catalog: Int, line: Int) -> [UInt8] {
+            var bytes = Array(id.rawValue.utf8)
+            bytes.append(0)
+            bytes.append(contentsOf: [UInt8(catalog >> 8 & 0xFF), UInt8(catalog & 0xFF)])
+            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(UInt64(line) >> UInt64(shift) & 0xFF)) }
+            return bytes
+        }
+
+        init?(_ bytes: [UInt8]) {
+            guard bytes.count > 11, bytes[bytes.count - 11] == 0,
+                let id = ImgurID(String(decoding: bytes[0..<(bytes.count - 11)], as: UTF8.self))
+            else { return nil }
+            self.id = id
+            let tail = bytes[(bytes.count - 10)...]
+            catalog = tail.prefix(2).reduce(0) { $0 << 8 | Int($1) }
+            line = tail.suffix(8).reduce(0) { $0 << 8 | Int($1) }
+        }
+    }
+
+    /// Settles `entry` of `source` (`verbatim`: its line's value, appended as it is) against what
+    /// the destination holds (`present`, updated when the entry is appended).
+    private func merge(
+        _ entry: CatalogEntry, verbatim: [UInt8], from source: StorageLayout, sameDevice: Bool, present: inout CatalogEntry.Summary?,
+        into outcome: inout Outcome
+    ) throws {
         let id = entry.id
         if source.directory.isSymlink(id.rawValue) {
             events.result(.failed, id.rawValue, "\(source.folder(id)) is a symbolic link; not followed, not merged")
             outcome.failed += 1
             return
         }
+        func append() throws {
+            // Not flushed one by one: a crash loses at most entries the next merge appends again
+            // from the source (a moved folder is found in its new place). Flushed at the end.
+            try catalog.append(entry, verbatim: verbatim, durable: false)
+            present = entry.summary
+        }
         // A folder without its metadata is what an interrupted removal left: not an album.
         let sourceFolder = source.hasAlbumFolder(id) && FileManager.default.fileExists(atPath: source.metadata(id))
         let destinationFolder = destination.hasAlbumFolder(id)
-        let present = catalog.summary(id)
         // Brought here already (by an earlier merge that was cut short, or the same archive twice):
         // the destination's folder is this entry's album.
         if destinationFolder, holds(entry) {
@@ -97,7 +184,7 @@ public struct Merger: Sendable {
                 events.result(.alreadyArchived, id.rawValue, "")
                 outcome.alreadyThere += 1
             } else {
-                try catalog.append(entry, durable: false)
+                try append()
                 events.result(.archived, id.rawValue, "merged from \(source.root)")
                 outcome.merged += 1
             }
@@ -111,7 +198,7 @@ public struct Merger: Sendable {
             outcome.failed += 1
             return
         }
-        guard let present else {
+        guard let known = present else {
             if destinationFolder {
                 // A folder here without an entry, of another archive of the album: never replaced.
                 events.result(
@@ -122,14 +209,12 @@ public struct Merger: Sendable {
                 return
             }
             if sourceFolder { try transfer(id, from: source, sameDevice: sameDevice) }
-            // Not flushed one by one: a crash loses at most entries the next merge appends again
-            // from the source (a moved folder is found in its new place). Flushed at the end.
-            try catalog.append(entry, durable: false)
+            try append()
             events.result(.archived, id.rawValue, "merged from \(source.root)")
             outcome.merged += 1
             return
         }
-        guard let status = present.status else {
+        guard let status = known.status else {
             events.result(.failed, id.rawValue, "conflict: the entry here has a status this version does not know; left as it is")
             outcome.conflicts += 1
             return
@@ -137,7 +222,7 @@ public struct Merger: Sendable {
         if !destinationFolder, status != .unavailable, sourceFolder {
             // Cataloged here, but its folder was set aside by a merge cut short: the source's comes in.
             try transfer(id, from: source, sameDevice: sameDevice)
-            try catalog.append(entry, durable: false)
+            try append()
             events.result(.archived, id.rawValue, "merged from \(source.root)")
             outcome.merged += 1
             return
@@ -152,7 +237,7 @@ public struct Merger: Sendable {
                 events.result(.partial, id.rawValue, "conflict: the one from \(source.root) is \(theirs > ours ? "more complete" : "newer"); the one here moved to \(aside)")
             }
             try transfer(id, from: source, sameDevice: sameDevice)
-            try catalog.append(entry, durable: false)
+            try append()
             outcome.merged += 1
             outcome.conflicts += 1
             return

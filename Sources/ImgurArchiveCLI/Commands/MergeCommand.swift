@@ -19,7 +19,9 @@ struct MergeCommand {
         }
         let destination = try StorageLayout(root: into)
         var sources: [StorageLayout] = []
-        for path in options.sources.map(absolute) {
+        var seen: Set<String> = []
+        // A source named twice is merged once (its lock could not be taken twice).
+        for path in options.sources.map(absolute) where seen.insert(path).inserted {
             guard path != into else { throw CommandError.usage("'merge' cannot take \(path) as a source and as the destination") }
             guard FileManager.default.fileExists(atPath: "\(path)/\(StorageLayout.catalogName)") else {
                 throw CommandError.notAnArchive(path: path)
@@ -29,27 +31,22 @@ struct MergeCommand {
         let lock = try RunLock.acquire(destination.directory, wait: session.global.wait)
         defer { withExtendedLifetime(lock) {} }
         Merger.removeLeftovers(in: destination)
-        let catalog = try Catalog.open(in: destination, now: session.context.now())
+        // Unindexed: which ids the destination holds is found by the merge's sort, not kept in memory.
+        let catalog = try Catalog.open(in: destination, now: session.context.now(), indexed: false)
         defer { catalog.close() }
         if let note = catalog.repairNote { reporter.warning(note) }
-        let merger = Merger(destination: destination, catalog: catalog, events: reporter, move: options.move)
-        var total = Merger.Outcome()
+        var sourceLocks: [RunLock] = []
         for source in sources {
-            let sourceLock = try RunLock.acquire(source.directory, wait: session.global.wait)
-            defer { withExtendedLifetime(sourceLock) {} }
+            sourceLocks.append(try RunLock.acquire(source.directory, wait: session.global.wait))
             // Opened once as its writer: a torn tail a killed run left is repaired before it is read.
-            let sourceCatalog = try Catalog.open(in: source, now: session.context.now())
+            let sourceCatalog = try Catalog.open(in: source, now: session.context.now(), indexed: false)
             if let note = sourceCatalog.repairNote { reporter.warning(note) }
             sourceCatalog.close()
             Merger.removeSourceLeftovers(in: source)
-            let outcome = try merger.merge(source)
-            total.merged += outcome.merged
-            total.alreadyThere += outcome.alreadyThere
-            total.conflicts += outcome.conflicts
-            total.failed += outcome.failed
-            total.entries += outcome.entries
-            if Task.isCancelled { break }
         }
+        defer { withExtendedLifetime(sourceLocks) {} }
+        let merger = Merger(destination: destination, catalog: catalog, events: reporter, move: options.move)
+        let total = try merger.merge(sources)
         if reporter.verbosity > .quiet || total.failed > 0 { reporter.summary(
             "merge: \(total.merged) merged, \(total.alreadyThere) already there, \(total.conflicts) conflicts (listed), "
                 + "\(total.failed) failed, of \(total.entries) entries from \(TextFormat.count(sources.count, "source", "sources")) into \(into)") }

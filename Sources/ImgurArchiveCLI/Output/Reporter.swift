@@ -54,6 +54,8 @@ final class Reporter: RunEvents {
 
     /// `archived  q6i58  12 files, 34.5 MB  "Title"`.
     func result(_ verdict: Verdict, _ id: String, _ detail: String) {
+        // Nothing to show (a quiet merge of 100,000 entries would format every line for nothing).
+        if !verdict.isProblem, verbosity == .quiet { return }
         let (id, detail) = (TextFormat.terminalSafe(id), Self.safe(detail))
         let label = verdict.label.padding(toLength: 16, withPad: " ", startingAt: 0)
         let painted = console.color ? "\(Self.colour(verdict))\(label)\u{1B}[0m" : label

@@ -1,0 +1,228 @@
+import Foundation
+
+/// Sorts more records than memory should hold (a merge of catalogs with millions of entries,
+/// docs/scale-out.md, "Merging"). Records are gathered in a batch of at most `memoryBudget` bytes;
+/// a full batch is sorted and written as a run into `scratch`; at the end the runs are merged, at
+/// most `fanIn` at a time, each through one read buffer. Memory is one batch plus `fanIn` buffers,
+/// whatever the number of records.
+///
+/// The scratch folder is the caller's: runs are named `run-<n>` in it and removed once merged;
+/// a killed process leaves them for the caller to remove with the folder.
+public final class ExternalSorter {
+    /// One record, ordered by `key` (bytes compared unsigned, shorter first on a common prefix).
+    /// Keys should be distinct: the order of equal keys is not defined.
+    public struct Record: Sendable {
+        public var key: [UInt8]
+        public var value: [UInt8]
+
+        public init(key: [UInt8], value: [UInt8]) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    private let scratch: Directory
+    private let memoryBudget: Int
+    private let fanIn: Int
+    private var batch: [Record] = []
+    private var batchBytes = 0
+    private var runs: [String] = []
+    private var runsMade = 0
+
+    public init(scratch: Directory, memoryBudget: Int = 4 << 20, fanIn: Int = 32) {
+        self.scratch = scratch
+        self.memoryBudget = max(1, memoryBudget)
+        self.fanIn = max(2, fanIn)
+    }
+
+    /// How many runs were written so far (0: everything fitted in memory).
+    public var runCount: Int { runsMade }
+
+    public func add(_ record: Record) throws(FileError) {
+        batch.append(record)
+        // 64: what two arrays and their headers cost besides their bytes.
+        batchBytes += record.key.count + record.value.count + 64
+        if batchBytes >= memoryBudget { try spill() }
+    }
+
+    /// Calls `body` with every record added, in key order; `body` returns false to stop early.
+    /// The sorter is empty afterwards.
+    public func forEachSorted<Failure: Error>(_ body: (Record) throws(Failure) -> Bool) throws {
+        if runs.isEmpty {
+            let sorted = batch.sorted { Self.less($0.key, $1.key) }
+            batch = []
+            batchBytes = 0
+            for record in sorted where !(try body(record)) { break }
+            return
+        }
+        try spill()
+        while runs.count > fanIn {
+            let group = Array(runs.prefix(fanIn))
+            let merged = try newRun()
+            var output = RunWriter(file: merged.file)
+            try merge(group) { (record) throws(FileError) in
+                try output.append(record)
+                return true
+            }
+            try output.flush()
+            runs = Array(runs.dropFirst(fanIn)) + [merged.name]
+        }
+        defer {
+            for run in runs { scratch.remove(run) }
+            runs = []
+        }
+        try merge(runs, body)
+    }
+
+    /// Sorts the batch and writes it as a run.
+    private func spill() throws(FileError) {
+        guard !batch.isEmpty else { return }
+        batch.sort { Self.less($0.key, $1.key) }
+        let run = try newRun()
+        var output = RunWriter(file: run.file)
+        for record in batch { try output.append(record) }
+        try output.flush()
+        runs.append(run.name)
+        batch = []
+        batchBytes = 0
+    }
+
+    private func newRun() throws(FileError) -> (name: String, file: OpenFile) {
+        runsMade += 1
+        let name = "run-\(runsMade)"
+        return (name, try scratch.create(name, mode: 0o600))
+    }
+
+    /// The records of `names` in key order (a k-way merge through a small heap); each merged run
+    /// is removed at the end.
+    private func merge<Failure: Error>(_ names: [String], _ body: (Record) throws(Failure) -> Bool) throws {
+        var readers: [RunReader] = []
+        for name in names { readers.append(RunReader(file: try scratch.openForAppending(name), path: scratch.path(name))) }
+        defer { for name in names { scratch.remove(name) } }
+        var heap = Heap()
+        for (index, _) in readers.enumerated() {
+            if let record = try readers[index].next() { heap.push(record, index) }
+        }
+        while let (record, index) = heap.pop() {
+            guard try body(record) else { return }
+            if let next = try readers[index].next() { heap.push(next, index) }
+        }
+    }
+
+    static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBufferPointer { x in
+            b.withUnsafeBufferPointer { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+    }
+
+    /// A min-heap of the current record of each run, ties broken by run (earlier first).
+    private struct Heap {
+        private var items: [(Record, Int)] = []
+
+        private func before(_ a: Int, _ b: Int) -> Bool {
+            let (x, i) = items[a]
+            let (y, j) = items[b]
+            if ExternalSorter.less(x.key, y.key) { return true }
+            if ExternalSorter.less(y.key, x.key) { return false }
+            return i < j
+        }
+
+        mutating func push(_ record: Record, _ run: Int) {
+            items.append((record, run))
+            var child = items.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard before(child, parent) else { break }
+                items.swapAt(child, parent)
+                child = parent
+            }
+        }
+
+        mutating func pop() -> (Record, Int)? {
+            guard !items.isEmpty else { return nil }
+            items.swapAt(0, items.count - 1)
+            let top = items.removeLast()
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var smallest = parent
+                if left < items.count, before(left, smallest) { smallest = left }
+                if right < items.count, before(right, smallest) { smallest = right }
+                if smallest == parent { break }
+                items.swapAt(parent, smallest)
+                parent = smallest
+            }
+            return top
+        }
+    }
+}
+
+/// A run file: each record as its key's length and value's length (4 bytes each, little endian),
+/// then the key, then the value.
+private struct RunWriter {
+    let file: OpenFile
+    var buffer = Data()
+
+    init(file: OpenFile) {
+        self.file = file
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    mutating func append(_ record: ExternalSorter.Record) throws(FileError) {
+        for length in [record.key.count, record.value.count] {
+            withUnsafeBytes(of: UInt32(length).littleEndian) { buffer.append(contentsOf: $0) }
+        }
+        buffer.append(contentsOf: record.key)
+        buffer.append(contentsOf: record.value)
+        if buffer.count >= 1 << 20 { try flush() }
+    }
+
+    mutating func flush() throws(FileError) {
+        guard !buffer.isEmpty else { return }
+        try file.write(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Reads a run back record by record through a 64 KiB buffer.
+private struct RunReader {
+    let file: OpenFile
+    let path: String
+    private var buffer = [UInt8]()
+    private var position = 0
+    private var offset: Int64 = 0
+
+    init(file: OpenFile, path: String) {
+        self.file = file
+        self.path = path
+    }
+
+    mutating func next() throws(FileError) -> ExternalSorter.Record? {
+        guard let header = try take(8) else { return nil }
+        let keyLength = Int(header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt32.self)) })
+        let valueLength = Int(header.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) })
+        guard let key = try take(keyLength), let value = try take(valueLength) else {
+            throw .read(path: path, reason: "a sort run ends inside a record")
+        }
+        return ExternalSorter.Record(key: key, value: value)
+    }
+
+    /// The next `count` bytes; nil at the end of the file.
+    private mutating func take(_ count: Int) throws(FileError) -> [UInt8]? {
+        if count == 0 { return [] }
+        if buffer.count - position < count {
+            let chunk = try file.read(from: offset, count: max(64 << 10, count))
+            offset += Int64(chunk.count)
+            buffer = Array(buffer[position...]) + chunk
+            position = 0
+            if buffer.count < count { return nil }
+        }
+        defer { position += count }
+        return Array(buffer[position..<position + count])
+    }
+}
