@@ -87,8 +87,11 @@ public final class URLSessionTransport: HTTPTransport {
     /// Keeps FoundationNetworking from creating anything under `$HOME`: the shared URLCache and
     /// cookie storage it sets up on first use make `~/.cache/org.swift.foundation.URLCache/…` and
     /// `~/.local/share/<folder>/` (docs/urlsession-linux.md §10). Call it first thing in `main`,
-    /// before any other thread runs (it changes the environment for a moment).
+    /// before any other thread runs (it changes the environment for a moment). It also limits
+    /// malloc to two arenas, which glibc only honours before threads start.
     public static func prepareProcess() {
+        // Two malloc arenas, not one per thread that allocated (docs/performance.md, "Uploads").
+        _ = ia_limit_malloc_arenas(2)
         URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: "/dev/null")
         let saved = getenv("XDG_DATA_HOME").map { String(cString: $0) }
         setenv("XDG_DATA_HOME", "/dev/null", 1)
