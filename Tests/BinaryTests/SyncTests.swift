@@ -169,6 +169,44 @@ import Testing
         #expect(try folders.contents(of: "one").contains(folders.sha(shared)))
     }
 
+    /// The same content new in two folders in one run: sent once, linked into the other album
+    /// (with its album, or once its other uploads make it one); a dry run says so first.
+    @Test func theSameContentNewInTwoFoldersInOneRunIsOneUpload() async throws {
+        let folders = try Folders()
+        let first = try folders.put("one/first.jpg", seed: "first")
+        let shared = try folders.put("one/shared.jpg", seed: "shared")
+        try folders.put("two/shared copy.jpg", seed: "shared")
+        let other = try folders.put("two/other.jpg", seed: "other")
+        try folders.list("one\ntwo\n")
+        let dry = try await folders.sync(["--dry-run"])
+        #expect(dry.status == 0, "\(dry.out)\(dry.err)")
+        #expect(dry.out.contains("would add        \(folders.path("two"))/shared copy.jpg  the same content as \(folders.path("one"))/shared.jpg: one upload (uploaded by this sync), in both albums"), "\(dry.out)")
+        #expect(!dry.out.contains("would upload     \(folders.path("two"))/shared copy.jpg"), "\(dry.out)")
+        // Two has no album yet: its other file makes it, then the copy joins it.
+        let run = try await folders.sync()
+        #expect(run.status == 0, "\(run.out)\(run.err)")
+        #expect(folders.imgur.uploadCount(sha256: folders.sha(shared)) == 1, "\(run.out)")
+        #expect(try folders.contents(of: "one") == [first, shared].map(folders.sha))
+        #expect(try folders.contents(of: "two") == [other, shared].map(folders.sha))
+        // Both albums exist now: new content in both is sent once again.
+        let again = try folders.put("one/again.jpg", seed: "again")
+        try folders.put("two/again too.jpg", seed: "again")
+        let next = try await folders.sync()
+        #expect(next.status == 0, "\(next.out)\(next.err)")
+        #expect(next.out.contains("same content     \(folders.path("two"))/again too.jpg  the same content as \(folders.path("one"))/again.jpg: one upload ("), "\(next.out)")
+        #expect(folders.imgur.uploadCount(sha256: folders.sha(again)) == 1)
+        #expect(try folders.contents(of: "two") == [again, other, shared].map(folders.sha))
+        // A new folder with content already on Imgur and a file of its own: that file makes its
+        // album, the content joins it.
+        let own = try folders.put("three/own.jpg", seed: "own")
+        try folders.put("three/shared again.jpg", seed: "shared")
+        try folders.list("one\ntwo\nthree\n")
+        let third = try await folders.sync()
+        #expect(third.status == 0, "\(third.out)\(third.err)")
+        #expect(folders.imgur.uploadCount(sha256: folders.sha(shared)) == 1, "\(third.out)")
+        #expect(try folders.contents(of: "three") == [own, shared].map(folders.sha))
+    }
+
     @Test func aReorderIsOneAlbumUpdateReadBack() async throws {
         let folders = try Folders()
         let a = try folders.put("pics/1 a.jpg", seed: "a")

@@ -16,7 +16,7 @@ extension SyncRun {
             try state?.save(record)
             return nil
         case .new(let file):
-            return Pending(folder: file.folder, path: file.path, reason: "new")
+            return Pending(folder: file.folder, path: file.path, reason: "new", content: file)
         case .edited(let file, let previous):
             return Pending(folder: file.folder, path: file.path, reason: "edited: replaces \(previous.imgurID ?? "its old version") in the album")
         case .moved(let file, let from) where from.folder != file.folder && !memory.hasAlbum(file.folder):
@@ -25,7 +25,10 @@ extension SyncRun {
             // folder (kept on Imgur, deleted with --delete), once the upload is done.
             return Pending(folder: file.folder, path: file.path, reason: "moved here from \(display(from.folder, from.path)); this folder has no album yet: uploaded into its new one")
         case .sameContent(let file, let other) where !memory.hasAlbum(file.folder):
-            return Pending(folder: file.folder, path: file.path, reason: "the same content as \(display(other.folder, other.path)); this folder has no album yet: uploaded into its new one")
+            return Pending(
+                folder: file.folder, path: file.path,
+                reason: "the same content as \(display(other.folder, other.path)); this folder has no album yet: uploaded into its new one",
+                content: file, sameAs: other)
         case .moved(let file, let from):
             let rename = from.folder == file.folder
             let label = rename ? "renamed" : "moved"
@@ -51,19 +54,7 @@ extension SyncRun {
             outcome.moved += 1
             return nil
         case .sameContent(let file, let other):
-            let detail = "the same content as \(display(other.folder, other.path)): one upload (\(other.imgurID ?? "")), in both albums"
-            if dry {
-                outcome.planned += 1
-                events.heading("would add", display(file.folder, file.path), detail)
-                return nil
-            }
-            var shared = synced(file, like: other)
-            shared.placed = false
-            try state?.save(shared)
-            memory.arrived(other.imgurID, in: file.folder)
-            events.heading("same content", display(file.folder, file.path), detail)
-            record("same-content", folder: file.folder, path: file.path, ["image": other.imgurID, "as_folder": other.folder, "as_path": other.path])
-            outcome.moved += 1
+            try link(file, as: other, outcome: &outcome)
             return nil
         case .returned(let file, var image):
             let detail = "the content of \(image.id), kept on Imgur since its file was deleted: that image again"
@@ -117,6 +108,25 @@ extension SyncRun {
             }
             return nil
         }
+    }
+
+    /// `file` stands for the image of `other` (another folder's file of the same content): one
+    /// upload, in both albums (it joins this folder's album when its order is set).
+    func link(_ file: SyncPlan.Local, as other: SyncState.File, outcome: inout Outcome) throws {
+        let image = other.imgurID.map { " (\($0))" } ?? (options.dryRun ? " (uploaded by this sync)" : "")
+        let detail = "the same content as \(display(other.folder, other.path)): one upload\(image), in both albums"
+        if options.dryRun {
+            outcome.planned += 1
+            events.heading("would add", display(file.folder, file.path), detail)
+            return
+        }
+        var shared = synced(file, like: other)
+        shared.placed = false
+        try state?.save(shared)
+        memory.arrived(other.imgurID, in: file.folder)
+        events.heading("same content", display(file.folder, file.path), detail)
+        record("same-content", folder: file.folder, path: file.path, ["image": other.imgurID, "as_folder": other.folder, "as_path": other.path])
+        outcome.moved += 1
     }
 
     func synced(_ file: SyncPlan.Local, like other: SyncState.File) -> SyncState.File {
@@ -228,10 +238,11 @@ extension SyncRun {
             }
             // mtime unknown: the next scan hashes the file once more, so an edit made while it
             // was being sent (or before a resumed job) is found.
-            try state?.save(
-                SyncState.File(
-                    folder: folder.path, path: relative, size: item.bytes ?? -1, mtime: -1, sha256: item.sha256, state: .synced,
-                    imgurID: id, deletehash: item.deletehash, link: item.link))
+            let uploaded = SyncState.File(
+                folder: folder.path, path: relative, size: item.bytes ?? -1, mtime: -1, sha256: item.sha256, state: .synced,
+                imgurID: id, deletehash: item.deletehash, link: item.link)
+            try state?.save(uploaded)
+            if let sha = item.sha256 { memory.uploaded(sha, as: uploaded) }
             memory.arrived(id, in: folder.path)
             record("upload", folder: folder.path, path: relative, ["image": id, "link": item.link, "sha256": item.sha256])
             outcome.uploaded += 1

@@ -197,6 +197,7 @@ final class SyncMemory: @unchecked Sendable {
     private var withAlbum: Set<String> = []
     private var touched: Set<String> = []
     private var shared: Set<String> = []
+    private var uploads: [String: SyncState.File] = [:]
 
     func listed(_ ids: [String], for folder: String) { locked { listings[folder] = ids } }
     func listing(for folder: String) -> [String]? { locked { listings[folder] } }
@@ -216,6 +217,11 @@ final class SyncMemory: @unchecked Sendable {
     /// Images two synced files of one folder stand for, as `folder\0id`.
     func markShared(_ keys: some Sequence<String>) { locked { shared.formUnion(keys) } }
     func isShared(_ id: String, in folder: String) -> Bool { locked { shared.contains("\(folder)\u{0}\(id)") } }
+    /// Content this run uploaded (or, in a dry run, would upload), by SHA-256: its first file.
+    func uploaded(_ sha256: String, as file: SyncState.File) { locked { if uploads[sha256] == nil { uploads[sha256] = file } } }
+    func upload(of sha256: String, outside folder: String) -> SyncState.File? {
+        locked { uploads[sha256].flatMap { $0.folder == folder ? nil : $0 } }
+    }
     func markHasAlbum(_ folder: String) { locked { _ = withAlbum.insert(folder) } }
     func hasAlbum(_ folder: String) -> Bool { locked { withAlbum.contains(folder) } }
     func skipOrder(_ folder: String) { locked { _ = skipped.insert(folder) } }

@@ -157,17 +157,20 @@ public struct SyncRun: Sendable {
             var seenPaths: Set<String> = []
             uploads[folder.path] = uploads[folder.path]?.filter { seenPaths.insert($0.path).inserted }
             if let pending = uploads[folder.path], !pending.isEmpty {
+                let (sent, links) = splitLinks(pending, folder: folder)
                 if options.dryRun {
-                    outcome.planned += pending.count + (folder.album == nil || folder.albumGone ? 1 : 0)
-                    for item in pending.sorted(by: { NaturalOrder.less($0.path, $1.path) }) {
+                    outcome.planned += sent.count + (!sent.isEmpty && (folder.album == nil || folder.albumGone) ? 1 : 0)
+                    for item in sent.sorted(by: { NaturalOrder.less($0.path, $1.path) }) {
                         events.heading("would upload", display(folder.path, item.path), item.reason)
+                        if let content = item.content { memory.uploaded(content.sha256, as: SyncState.File(folder: content.folder, path: content.path, size: content.size, mtime: content.mtime, sha256: content.sha256, state: .synced)) }
                     }
-                    if folder.album == nil || folder.albumGone { events.heading("would create", display(folder.path), "a new \(options.privacy) album") }
-                } else if try await !send(pending, into: &folder, outcome: &outcome) {
+                    if !sent.isEmpty, folder.album == nil || folder.albumGone { events.heading("would create", display(folder.path), "a new \(options.privacy) album") }
+                } else if !sent.isEmpty, try await !send(sent, into: &folder, outcome: &outcome) {
                     folders[index] = folder
                     if outcome.interrupted || outcome.refused != nil { return outcome }
                     continue
                 }
+                for (file, other) in links { try link(file, as: other, outcome: &outcome) }
             }
             folders[index] = folder
         }
@@ -183,6 +186,29 @@ public struct SyncRun: Sendable {
         let folder: String
         let path: String
         let reason: String
+        /// New content (as scanned) that another folder may hold too: linked instead of sent
+        /// when this run uploads it for that folder, or when it is already on Imgur (`sameAs`)
+        /// and this folder gets an album from its other uploads.
+        var content: SyncPlan.Local? = nil
+        var sameAs: SyncState.File? = nil
+    }
+
+    /// What of `pending` is sent, and what is linked to one upload instead: content this run
+    /// uploads for another folder, or already has on Imgur, once this folder has an album (its own,
+    /// or one its other uploads make). A folder with nothing else to upload sends it after all: its
+    /// album is made of uploads.
+    func splitLinks(_ pending: [Pending], folder: SyncState.Folder) -> (sent: [Pending], links: [(SyncPlan.Local, SyncState.File)]) {
+        var sent: [Pending] = []
+        var links: [(SyncPlan.Local, SyncState.File)] = []
+        for item in pending {
+            if let file = item.content, let other = item.sameAs ?? memory.upload(of: file.sha256, outside: folder.path) {
+                links.append((file, other))
+            } else {
+                sent.append(item)
+            }
+        }
+        if sent.isEmpty, folder.album == nil || folder.albumGone { return (pending, []) }
+        return (sent, links)
     }
 
     func display(_ folder: String, _ path: String? = nil) -> String {
