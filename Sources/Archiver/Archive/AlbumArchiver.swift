@@ -161,7 +161,9 @@ struct AlbumArchiver: Sendable {
         // change twice, never lose an old text), and what it no longer lists stays in the album.
         var changes = previous.map { AlbumChange.between($0, metadata, at: seenAt) } ?? []
         if probeKeptFiles, previous != nil {
-            changes += try await placeholdersServed(fetched.reusedNames.compactMap { jobs[$0] }, id: id, folder: folder, at: seenAt)
+            // In album order: the files were found on disk in whatever order their checks ended.
+            let reused = Set(fetched.reusedNames)
+            changes += try await placeholdersServed(order.filter(reused.contains).compactMap { jobs[$0] }, id: id, folder: folder, at: seenAt)
         }
         metadata = AlbumFolder.keepingRemoved(previous, in: metadata, at: seenAt)
         metadata.status = AlbumMetadata.status(of: metadata.media)
@@ -191,18 +193,36 @@ struct AlbumArchiver: Sendable {
         var reusedNames: [String] = []
     }
 
-    /// Files kept on disk whose links now serve Imgur's placeholder: one change each, once.
+    /// Files kept on disk whose links now serve Imgur's placeholder: one change each, once, in
+    /// album order. One HEAD per file, `mediaWindow` at a time (they share `--jobs` places).
     private func placeholdersServed(_ kept: [MediaJob], id: ImgurID, folder: Directory, at date: Date) async throws -> [AlbumChange] {
         let recorded = Set(
             AlbumFolder.history(of: id, in: folder).filter { $0.kind == .mediaPlaceholderServed }.compactMap(\.media))
-        var changes: [AlbumChange] = []
-        for job in kept {
-            let media = ImgurID(String(job.fileName.prefix { $0 != "." }))
-            guard let media, !recorded.contains(media), await downloader.servesPlaceholder(job) else { continue }
-            events.note("\(id)/\(job.fileName): Imgur now serves its placeholder; the archived file is kept")
-            changes.append(AlbumChange(.mediaPlaceholderServed, at: date, media: media, from: .string(job.fileName), to: "removed.png"))
+        let asked: [(job: MediaJob, media: ImgurID)] = kept.compactMap { job in
+            guard let media = ImgurID(String(job.fileName.prefix { $0 != "." })), !recorded.contains(media) else { return nil }
+            return (job, media)
         }
-        return changes
+        var served: [Int] = []
+        await withTaskGroup(of: (Int, Bool).self) { group in
+            var next = 0
+            var running = 0
+            while next < asked.count || running > 0 {
+                while next < asked.count && running < mediaWindow {
+                    let (index, job) = (next, asked[next].job)
+                    group.addTask { (index, await downloader.servesPlaceholder(job)) }
+                    next += 1
+                    running += 1
+                }
+                guard let (index, placeholder) = await group.next() else { break }
+                running -= 1
+                if placeholder { served.append(index) }
+            }
+        }
+        return served.sorted().map { index in
+            let (job, media) = asked[index]
+            events.note("\(id)/\(job.fileName): Imgur now serves its placeholder; the archived file is kept")
+            return AlbumChange(.mediaPlaceholderServed, at: date, media: media, from: .string(job.fileName), to: "removed.png")
+        }
     }
 
     /// Every job's outcome. A failed media file does not stop the others (they are kept, complete or

@@ -21,6 +21,9 @@ struct ArchiveCommand {
         // Under the lock, what a killed run left at the top (a catalog rewrite, a viewer page) is litter.
         session.layout.directory.removeLeftovers()
         let catalog = try session.openCatalog()
+        // Closed here, not whenever the last reference goes: its lock must end with the command
+        // (the next run in the same process, as the tests make, would find it taken).
+        defer { catalog.close() }
         let services = session.archiveServices(api)
         var request = options.request(jobs: session.global.jobs)
         request.shard = shard?.0

@@ -24,6 +24,9 @@ struct OwnAccountCommand {
         defer { withExtendedLifetime(lock) {} }
         session.layout.directory.removeLeftovers()
         let catalog = try session.openCatalog()
+        // Closed here, not whenever the last reference goes: its lock must end with the command
+        // (the next run in the same process, as the tests make, would find it taken).
+        defer { catalog.close() }
         let services = session.archiveServices(api, tokens: tokens)
         var request = options.request(jobs: session.global.jobs)
         let shard = try ShardChoice.resolve(options, environment: session.context.environment)

@@ -37,6 +37,9 @@ struct VerifyCommand {
         if options.repair, damaged.contains(where: { $0.problems.contains(where: \.isRepairable) }) {
             let api = try session.apiConfiguration(try session.credentials())
             let catalog = try session.openCatalog()
+            // Closed here, not whenever the last reference goes: its lock must end with the command
+            // (the next run in the same process, as the tests make, would find it taken).
+            defer { catalog.close() }
             let (targets, outcome) = try await verification.repair(
                 damaged, services: session.archiveServices(api), request: ArchiveOptions().request(jobs: session.global.jobs),
                 catalog: catalog)
