@@ -77,6 +77,14 @@ public struct StorageLayout: Sendable {
     public static func commentsName(_ id: ImgurID) -> String { "comments_\(id.rawValue).json" }
     /// A restore of the album to Imgur: its progress and the old-to-new mapping (docs/restore-and-sync.md).
     public static func restoredName(_ id: ImgurID) -> String { "restored_\(id.rawValue).json" }
+    /// An earlier, finished restore's file, kept by `restore --again`: `restored_<ID>-<n>.json`.
+    public static func earlierRestoredName(_ id: ImgurID, _ number: Int) -> String { "restored_\(id.rawValue)-\(number).json" }
+    public static func isEarlierRestoredName(_ name: String, of id: ImgurID) -> Bool {
+        let prefix = "restored_\(id.rawValue)-"
+        guard name.hasPrefix(prefix), name.hasSuffix(".json") else { return false }
+        let number = name.dropFirst(prefix.count).dropLast(".json".count)
+        return !number.isEmpty && number.allSatisfy(\.isASCII) && number.allSatisfy(\.isNumber)
+    }
     /// A download in progress.
     public static func partialName(_ fileName: String) -> String { ".\(fileName).part" }
     /// The validators of a partial download (ETag, Last-Modified, length), for `If-Range`.

@@ -97,6 +97,40 @@ import Testing
         #expect(harness.imgur.requestCount == before)
     }
 
+    /// `--again`: the restored album lost on Imgur too, restored once more; the earlier restore's
+    /// file is kept (never overwritten) and verify knows it; an unfinished restore is refused.
+    @Test func restoreAgainKeepsTheEarlierRestoreAndMakesANewAlbum() async throws {
+        let harness = try ArchiveFixture()
+        let files = try await Self.archived(harness)
+        let env = harness.baseEnvironment
+        #expect(try await BinaryRunner.run(["restore", "q6i58"], environment: env, directory: harness.directory).status == 0)
+        let first = try #require(harness.imgur.albumRecords.first)
+        let earlier = try Data(contentsOf: URL(fileURLWithPath: harness.path("q6i58/restored_q6i58.json")))
+        harness.imgur.remove(album: first.id)
+        let dry = try await BinaryRunner.run(["restore", "--again", "--dry-run", "q6i58"], environment: env, directory: harness.directory)
+        #expect(dry.status == 0, "\(dry.out)\(dry.err)")
+        #expect(dry.out.contains("dry run: 4 uploads and 1 album"), "\(dry.out)")
+        let again = try await BinaryRunner.run(["restore", "--again", "q6i58"], environment: env, directory: harness.directory)
+        #expect(again.status == 0, "\(again.out)\(again.err)")
+        #expect(again.err.contains("q6i58: the earlier restore's file is kept as \(harness.path("q6i58/restored_q6i58-1.json")); restoring again"), "\(again.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: harness.path("q6i58/restored_q6i58-1.json"))) == earlier)
+        let second = try #require(harness.imgur.albumRecords.first { $0.id != first.id })
+        #expect(again.out.hasSuffix("restored as https://imgur.com/a/\(second.id)\n"), "\(again.out)")
+        for file in files { #expect(harness.imgur.uploadCount(sha256: Self.sha256(file.data)) == 2, "\(file.id): once per restore") }
+        #expect(try await BinaryRunner.run(["verify"], environment: env, directory: harness.directory).status == 0)
+
+        // A third restore that could not start (no credits) is unfinished: --again refuses to set
+        // it aside (the plain command finishes it); once it is finished, the next number is used.
+        harness.imgur.setRateLimit(client: 12_000, user: 15)
+        #expect(try await BinaryRunner.run(["restore", "--again", "q6i58"], environment: env, directory: harness.directory).status == 75)
+        let refused = try await BinaryRunner.run(["restore", "--again", "q6i58"], environment: env, directory: harness.directory)
+        #expect(refused.status == 1)
+        #expect(refused.err.contains("cannot restore q6i58: its earlier restore (\(harness.path("q6i58/restored_q6i58.json"))) is not finished: 'imgur-archive restore q6i58' finishes it"), "\(refused.err)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: harness.path("q6i58/restored_q6i58-1.json"))) == earlier, "never overwritten")
+        #expect(FileManager.default.fileExists(atPath: harness.path("q6i58/restored_q6i58-2.json")))
+        #expect(!FileManager.default.fileExists(atPath: harness.path("q6i58/restored_q6i58-3.json")))
+    }
+
     @Test func aDryRunPrintsThePlanAndItsCostAndSendsNothing() async throws {
         let harness = try ArchiveFixture()
         _ = try await Self.archived(harness)

@@ -133,6 +133,7 @@ struct AlbumVerifier: Sendable {
         check.kind = metadata.kind
         belonging.formUnion(["metadata_\(id).json", "script_\(id).json", "descriptions_\(id).json", AlbumFolder.historyName(id), StorageLayout.restoredName(id)])
         if let comments = metadata.commentsFile { belonging.insert(comments) }
+        belonging.formUnion(folder.names().filter { StorageLayout.isEarlierRestoredName($0, of: id) })
         if metadata.media.contains(where: { $0.type == "image/gif" && $0.file?.hasSuffix(".mp4") == true }) {
             check.animated = .mp4
         }

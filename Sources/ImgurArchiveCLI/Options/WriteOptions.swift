@@ -28,6 +28,8 @@ public struct RestoreOptions: Equatable, Sendable {
     public var dryRun = false
     public var anonymous = false
     public var retryUncertain = false
+    /// `--again`: a finished restore's file set aside, and the album restored once more.
+    public var again = false
 
     public init() {}
 }
@@ -124,6 +126,10 @@ extension Usage {
                 parsed.restore.privacy = value
                 parsed.sync.privacy = value
             }),
+        OptionSpec(
+            names: ["--again"], value: nil,
+            help: ["restore: restore an album restored before once more (a new", "album; the earlier restore's file is kept as restored_<ID>-<n>.json)."],
+            commands: [.restore], apply: { parsed, _, _ in parsed.restore.again = true }),
         OptionSpec(
             names: ["--delete"], value: nil, help: ["sync: also delete on Imgur what was deleted here (and the old", "versions of edited files). Nothing local is ever deleted."],
             commands: [.sync], apply: { parsed, _, _ in parsed.sync.delete = true }),

@@ -54,6 +54,26 @@ public struct RestoreRun: Sendable {
         return try JobFile.create(job, items: items, in: folder, named: name)
     }
 
+    /// `restore --again`: the finished restore's file kept as `restored_<ID>-<n>.json` (the first
+    /// number not taken; never overwritten) so that a new restore starts; the name it got, or nil
+    /// when there was none. An unfinished restore is refused: it is finished first, or its uploads
+    /// could be sent twice.
+    public static func setAsideFinished(_ plan: RestorePlan, folder: Directory) throws -> String? {
+        let name = StorageLayout.restoredName(plan.album)
+        guard folder.exists(name) else { return nil }
+        // Opened as its writer: a restore of it running in another process stops this one.
+        let file = try JobFile.open(name, in: folder)
+        defer { file.close() }
+        guard isDone(file.current.job) else {
+            throw UploadError.notRestorable(
+                album: plan.album.rawValue,
+                reason: "its earlier restore (\(folder.path(name))) is not finished: 'imgur-archive restore \(plan.album)' finishes it; --again starts a new one after that")
+        }
+        var number = 1
+        while folder.exists(StorageLayout.earlierRestoredName(plan.album, number)) { number += 1 }
+        return try folder.moveAside(name, into: folder, as: StorageLayout.earlierRestoredName(plan.album, number))
+    }
+
     /// The restore's job as its file has it, read without opening it for writing (`--dry-run`).
     public static func snapshot(_ name: String, in folder: Directory) throws -> (UploadJob, [UploadItem]) {
         try JobFile.snapshot(name, in: folder)

@@ -41,6 +41,7 @@ struct RestoreCommand {
     {
         let reporter = session.reporter
         let album = plan.album.rawValue
+        if options.again { try Self.setAsideFinished(plan, folder: folder, reporter: reporter) }
         let file = try RestoreRun.open(plan, folder: folder, account: account, now: session.context.now())
         defer { file.close() }
         let where_ = "\(folder.path)/\(StorageLayout.restoredName(plan.album))"
@@ -101,12 +102,23 @@ struct RestoreCommand {
 
     // MARK: --dry-run
 
+    /// `--again` (`RestoreRun.setAsideFinished`).
+    static func setAsideFinished(_ plan: RestorePlan, folder: Directory, reporter: Reporter) throws {
+        if let kept = try RestoreRun.setAsideFinished(plan, folder: folder) {
+            reporter.note("\(plan.album): the earlier restore's file is kept as \(folder.path(kept)); restoring again")
+        }
+    }
+
     private func dryRun(_ plans: [(RestorePlan, Directory)], _ session: Session) async throws -> ExitCode {
         let reporter = session.reporter
         var uploads = 0
         var albums = 0
         for (plan, folder) in plans {
-            let done = (try? Self.progress(plan, folder: folder)) ?? nil
+            var done = (try? Self.progress(plan, folder: folder)) ?? nil
+            if options.again, done?.finished == true {
+                reporter.note("\(plan.album): --again would keep the earlier restore's file and restore it once more")
+                done = nil
+            }
             if let done, done.finished {
                 reporter.result(.alreadyArchived, plan.album.rawValue, "restored already (\(StorageLayout.restoredName(plan.album))); nothing to do")
                 continue
