@@ -3,12 +3,14 @@
 // more resident than two arenas do (docs/performance.md, "Uploads").
 #include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "CCurlShim.h"
 
 int ia_limit_malloc_arenas(int count) {
 #ifdef M_ARENA_MAX
-    if (getenv("MALLOC_ARENA_MAX") != NULL) return 0;
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    if (getenv("MALLOC_ARENA_MAX") != NULL || (tunables != NULL && strstr(tunables, "glibc.malloc.arena_max") != NULL)) return 0;
     return mallopt(M_ARENA_MAX, count) == 1;
 #else
     (void)count;

@@ -137,16 +137,26 @@ import HTTPCore
         try catalog([entry("Dst0001", "here before")]).write(toFile: "\(folders[0])/scraping_logs.json", atomically: false, encoding: .utf8)
         try catalog([entry("Aaa0001", "first"), entry("Bbb0001", "only").replacingOccurrences(of: "{", with: "{\"from_a_newer_version\":[1,2.50],")] + many.map { entry($0, "zero") } + [entry("Aaa0001", "newest")])
             .write(toFile: "\(folders[1])/scraping_logs.json", atomically: false, encoding: .utf8)
-        try catalog([entry("Aaa0001", "other source"), entry("Dst0001", "other source")] + many.reversed().map { entry($0, "one") })
+        // A member given twice reads differently to the catalog's reader (first) and a JSON parser
+        // (last): it comes over as parsed. An entry filed under another id is left out, said so.
+        let twice = entry("Two0001", "twice").replacingOccurrences(of: "{", with: "{\"status\":\"complete\",")
+        let misfiled = entry("Mis0001", "misfiled").replacingOccurrences(of: "\"id\":\"Mis0001\"", with: "\"id\":\"Other01\"")
+        try catalog([entry("Aaa0001", "other source"), entry("Dst0001", "other source"), twice, misfiled] + many.reversed().map { entry($0, "one") })
             .write(toFile: "\(folders[2])/scraping_logs.json", atomically: false, encoding: .utf8)
         let destination = try StorageLayout(root: folders[0])
         let catalog = try Catalog.open(in: destination, indexed: false)
-        let merger = Merger(destination: destination, catalog: catalog, events: SilentEvents(), move: false, memoryBudget: 1_024)
+        let events = RecordingEvents()
+        let merger = Merger(destination: destination, catalog: catalog, events: events, move: false, memoryBudget: 1_024)
         let outcome = try merger.merge([try StorageLayout(root: folders[1]), try StorageLayout(root: folders[2])])
         catalog.close()
-        #expect(outcome.entries == 302 + 302 && outcome.merged == 302 && outcome.alreadyThere == 302 && outcome.failed == 0, "\(outcome)")
-        let merged = try #require(try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: "\(folders[0])/scraping_logs.json"))).objectValue)
-        #expect(merged.count == 303)
+        #expect(outcome.entries == 302 + 304 && outcome.merged == 303 && outcome.alreadyThere == 302 && outcome.failed == 1, "\(outcome)")
+        #expect(events.lines.contains("failed Mis0001 \(folders[2])/scraping_logs.json: its entry is filed under Mis0001 but says \"id\": Other01; left out"), "\(events.lines)")
+        let text = try String(contentsOfFile: "\(folders[0])/scraping_logs.json", encoding: .utf8)
+        let line = try #require(text.split(separator: "\n").first { $0.hasPrefix("\"Two0001\"") })
+        #expect(line.components(separatedBy: "\"status\"").count == 2, "one status, the parser's: \(line)")
+        let merged = try #require(try JSONValue.parse(Data(text.utf8)).objectValue)
+        #expect(merged["Two0001"]?["status"] == "unavailable")
+        #expect(merged.count == 304)
         #expect(merged["Aaa0001"]?["reason"] == "newest", "a catalog's last line of an id is its entry")
         #expect(merged["Dst0001"]?["reason"] == "here before", "an equal one from a source does not replace it")
         #expect(
@@ -154,6 +164,25 @@ import HTTPCore
             "an entry comes over byte for byte, with members this version does not know")
         #expect(many.allSatisfy { merged[$0]?["reason"] == "zero" }, "the first source's is weighed first")
         #expect(!destination.directory.names().contains { $0.hasPrefix(".merge-") }, "\(destination.directory.names())")
+    }
+
+    /// One directory reached by two paths is one source (it could not be locked twice), and the
+    /// destination reached by another path is refused.
+    @Test func aDirectoryNamedByTwoPathsIsMergedOnce() async throws {
+        let harness = try Harness()
+        let (zero, one) = try await Self.shards(harness)
+        let link = harness.path("zero-again")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: zero)
+        defer { for path in [zero, one] { try? FileManager.default.removeItem(atPath: path) } }
+        let into = harness.path("merged")
+        let merged = await harness.run(["merge", zero, link, one, "--into", into])
+        #expect(merged.status == .success, "\(merged.out)\(merged.err)")
+        #expect(merged.out.hasSuffix("of 6 entries from 2 sources into \(into)\n"), "\(merged.out)")
+        let intoLink = harness.path("merged-again")
+        try FileManager.default.createSymbolicLink(atPath: intoLink, withDestinationPath: into)
+        let itself = await harness.run(["merge", intoLink, "--into", into])
+        #expect(itself.status == .usage)
+        #expect(itself.err.contains("'merge' cannot take \(into) as a source and as the destination"), "\(itself.err)")
     }
 
     /// 100,000 catalog entries from four sources, sorted through runs on disk: the time is printed
@@ -182,6 +211,23 @@ import HTTPCore
         #expect(harness.json("merged/scraping_logs.json")?.objectValue?.count == 100_000)
         print("merge of 100,000 catalog entries from 4 sources (debug build, in-process): \(elapsed)")
     }
+}
+
+/// The result lines, as `verdict id detail`.
+final class RecordingEvents: RunEvents, @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [String] = []
+    var lines: [String] { lock.withLock { recorded } }
+    func expect(_ count: Int) {}
+    func result(_ verdict: Verdict, _ subject: String, _ detail: String) { lock.withLock { recorded.append("\(verdict) \(subject) \(detail)") } }
+    func heading(_ label: String, _ subject: String, _ detail: String) {}
+    func warning(_ text: String) {}
+    func error(_ text: String) {}
+    func note(_ text: String) {}
+    func verbose(_ text: String) {}
+    func retry(_ event: RetryEvent) {}
+    func bytesReceived(_ count: Int) {}
+    func fileDone() {}
 }
 
 /// Events nobody reads.

@@ -26,6 +26,8 @@ public struct Merger: Sendable {
     }
 
     public static let conflictsFolder = "merge-conflicts"
+    /// More sources than a sort key's two bytes of catalog number can tell apart (0 is the destination).
+    public static let maxSources = 1 << 16 - 1
 
     let destination: StorageLayout
     let catalog: Catalog
@@ -77,8 +79,13 @@ public struct Merger: Sendable {
         let scratch = try destination.directory.subdirectory(scratchName, create: true)
         defer { try? FileManager.default.removeItem(atPath: destination.directory.path(scratchName)) }
         let sorter = ExternalSorter(scratch: scratch, memoryBudget: memoryBudget)
+        precondition(sources.count < Self.maxSources, "more sources than a sort key can number")
         for (index, layout) in ([destination] + sources).enumerated() {
-            try Catalog.forEachEntryLine(in: layout) { (id, line, value) throws(FileError) in
+            var lines = 0
+            try Catalog.forEachEntryLine(in: layout) { (id, line, value) throws in
+                lines += 1
+                // SIGINT or SIGTERM while a million lines are read: stop here, nothing written yet.
+                if lines % 4_096 == 0, Task.isCancelled { throw CancellationError() }
                 try sorter.add(ExternalSorter.Record(key: SortKey.bytes(id, catalog: index, line: line), value: Array(value)))
             }
         }
@@ -115,8 +122,18 @@ public struct Merger: Sendable {
         for (offset, source) in sources.enumerated() {
             guard let value = newest[offset + 1] else { continue }
             outcome.entries += 1
-            guard let json = try? JSONValue.parse(Data(value)), let entry = CatalogEntry(json: json), entry.id == id else {
+            guard let json = try? JSONValue.parse(Data(value)) else {
+                events.result(.failed, id.rawValue, "\(source.catalog): its entry is not valid JSON; left out")
+                outcome.failed += 1
+                continue
+            }
+            guard let entry = CatalogEntry(json: json) else {
                 events.result(.failed, id.rawValue, "\(source.catalog): an entry without a status; left out")
+                outcome.failed += 1
+                continue
+            }
+            guard entry.id == id else {
+                events.result(.failed, id.rawValue, "\(source.catalog): its entry is filed under \(id) but says \"id\": \(entry.id); left out")
                 outcome.failed += 1
                 continue
             }
@@ -171,7 +188,10 @@ public struct Merger: Sendable {
         func append() throws {
             // Not flushed one by one: a crash loses at most entries the next merge appends again
             // from the source (a moved folder is found in its new place). Flushed at the end.
-            try catalog.append(entry, verbatim: verbatim, durable: false)
+            // Byte for byte, unless the line reads differently to the catalog's own reader (a member
+            // given twice: the first counts there, the last in a JSON parser): then as parsed.
+            let same = verbatim.withUnsafeBufferPointer { CatalogEntry.summary(ofObject: $0) } == entry.summary
+            try catalog.append(entry, verbatim: same ? verbatim : nil, durable: false)
             present = entry.summary
         }
         // A folder without its metadata is what an interrupted removal left: not an album.

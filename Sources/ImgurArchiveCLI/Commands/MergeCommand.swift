@@ -18,33 +18,46 @@ struct MergeCommand {
             try FileManager.default.createDirectory(atPath: into, withIntermediateDirectories: true)
         }
         let destination = try StorageLayout(root: into)
+        guard let destinationIdentity = Self.identity(into) else { throw CommandError.notAnArchive(path: into) }
         var sources: [StorageLayout] = []
-        var seen: Set<String> = []
-        // A source named twice is merged once (its lock could not be taken twice).
-        for path in options.sources.map(absolute) where seen.insert(path).inserted {
-            guard path != into else { throw CommandError.usage("'merge' cannot take \(path) as a source and as the destination") }
-            guard FileManager.default.fileExists(atPath: "\(path)/\(StorageLayout.catalogName)") else {
+        var involved: [([UInt64], StorageLayout)] = [(destinationIdentity, destination)]
+        // A directory is known by its device and inode, not its path: one reached by two paths
+        // (a symlink, a bind mount) is one directory, whose lock could not be taken twice.
+        var seen: Set<[UInt64]> = [destinationIdentity]
+        for path in options.sources.map(absolute) {
+            guard FileManager.default.fileExists(atPath: "\(path)/\(StorageLayout.catalogName)"), let identity = Self.identity(path) else {
                 throw CommandError.notAnArchive(path: path)
             }
+            if identity == destinationIdentity {
+                throw CommandError.usage("'merge' cannot take \(path) as a source and as the destination")
+            }
+            // A source named twice is merged once.
+            guard seen.insert(identity).inserted else { continue }
             sources.append(try StorageLayout(root: path))
+            involved.append((identity, sources[sources.count - 1]))
         }
-        let lock = try RunLock.acquire(destination.directory, wait: session.global.wait)
-        defer { withExtendedLifetime(lock) {} }
+        guard sources.count < Merger.maxSources else {
+            throw CommandError.usage("'merge' takes at most \(Merger.maxSources - 1) sources at once, not \(sources.count)")
+        }
+        // Every directory is locked for the whole merge, in one order (device, inode) whatever the
+        // command line says: two merges that share directories never wait for each other in a ring.
+        var locks: [RunLock] = []
+        for (_, layout) in involved.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) {
+            locks.append(try await session.lock(layout))
+        }
+        defer { withExtendedLifetime(locks) {} }
         Merger.removeLeftovers(in: destination)
         // Unindexed: which ids the destination holds is found by the merge's sort, not kept in memory.
         let catalog = try Catalog.open(in: destination, now: session.context.now(), indexed: false)
         defer { catalog.close() }
         if let note = catalog.repairNote { reporter.warning(note) }
-        var sourceLocks: [RunLock] = []
         for source in sources {
-            sourceLocks.append(try RunLock.acquire(source.directory, wait: session.global.wait))
             // Opened once as its writer: a torn tail a killed run left is repaired before it is read.
             let sourceCatalog = try Catalog.open(in: source, now: session.context.now(), indexed: false)
             if let note = sourceCatalog.repairNote { reporter.warning(note) }
             sourceCatalog.close()
             Merger.removeSourceLeftovers(in: source)
         }
-        defer { withExtendedLifetime(sourceLocks) {} }
         let merger = Merger(destination: destination, catalog: catalog, events: reporter, move: options.move)
         let total = try merger.merge(sources)
         if reporter.verbosity > .quiet || total.failed > 0 { reporter.summary(
@@ -52,5 +65,12 @@ struct MergeCommand {
                 + "\(total.failed) failed, of \(total.entries) entries from \(TextFormat.count(sources.count, "source", "sources")) into \(into)") }
         if Task.isCancelled { return .interrupted }
         return total.failed > 0 ? .failure : .success
+    }
+
+    /// A directory's device and inode; nil when it cannot be looked at.
+    static func identity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 }

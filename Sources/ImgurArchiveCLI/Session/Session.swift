@@ -39,8 +39,13 @@ struct Session {
     /// The storage directory's run lock; with `--wait`, waiting for another run to finish (and
     /// stopping at once on SIGINT or SIGTERM). `shared` for commands that only read.
     func lock(shared: Bool = false) async throws -> RunLock {
+        try await lock(layout, shared: shared)
+    }
+
+    /// The run lock of another storage directory (`merge`'s sources and destination), the same way.
+    func lock(_ layout: StorageLayout, shared: Bool = false) async throws -> RunLock {
         let stop = Atomic<Bool>(false)
-        let (layout, wait, reporter) = (self.layout, global.wait, self.reporter)
+        let (wait, reporter) = (global.wait, self.reporter)
         return try await withTaskCancellationHandler {
             try await BlockingIO.run {
                 try RunLock.acquire(
