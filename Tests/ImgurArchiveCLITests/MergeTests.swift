@@ -166,6 +166,33 @@ import HTTPCore
         #expect(!destination.directory.names().contains { $0.hasPrefix(".merge-") }, "\(destination.directory.names())")
     }
 
+    /// A source's folder its catalog does not list (a task killed between the folder and its
+    /// entry) is merged from its metadata; one holding an unfinished archive is reported and left.
+    @Test func aFolderWithoutItsCatalogEntryIsMergedFromItsMetadata() async throws {
+        let harness = try Harness()
+        let (zero, one) = try await Self.shards(harness)
+        defer { for path in [zero, one] { try? FileManager.default.removeItem(atPath: path) } }
+        let catalogPath = "\(zero)/scraping_logs.json"
+        let kept = try String(contentsOfFile: catalogPath, encoding: .utf8).split(separator: "\n")
+            .filter { !$0.hasPrefix("\"q6i58\"") && !$0.hasPrefix("\"XyZ12ab\"") }
+        var text = kept.joined(separator: "\n") + "\n"
+        text = text.replacingOccurrences(of: ",\n}", with: "\n}")
+        try text.write(toFile: catalogPath, atomically: false, encoding: .utf8)
+        let metadata = "\(zero)/XyZ12ab/metadata_XyZ12ab.json"
+        try String(contentsOfFile: metadata, encoding: .utf8).replacingOccurrences(of: "\"status\": \"complete\"", with: "\"status\": \"incomplete\"")
+            .write(toFile: metadata, atomically: false, encoding: .utf8)
+        let into = harness.path("merged")
+        let merged = await harness.run(["merge", zero, one, "--into", into])
+        #expect(merged.status == .failure, "\(merged.out)\(merged.err)")
+        #expect(merged.out.contains("archived         q6i58    merged from \(zero)"), "\(merged.out)")
+        #expect(merged.out.contains("failed           XyZ12ab  \(zero)/XyZ12ab holds an unfinished archive without a catalog entry: not merged"), "\(merged.out)")
+        #expect(FileManager.default.fileExists(atPath: "\(zero)/XyZ12ab/metadata_XyZ12ab.json"), "left where it is")
+        let catalog = try #require(harness.json("merged/scraping_logs.json")?.objectValue)
+        #expect(catalog["q6i58"]?["status"] == "complete")
+        #expect(catalog["XyZ12ab"]?["status"] == "complete", "the other shard's copy")
+        #expect(await harness.run(["-C", into, "verify"]).status == .success)
+    }
+
     /// One directory reached by two paths is one source (it could not be locked twice), and the
     /// destination reached by another path is refused.
     @Test func aDirectoryNamedByTwoPathsIsMergedOnce() async throws {

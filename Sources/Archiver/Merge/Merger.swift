@@ -88,6 +88,14 @@ public struct Merger: Sendable {
                 if lines % 4_096 == 0, Task.isCancelled { throw CancellationError() }
                 try sorter.add(ExternalSorter.Record(key: SortKey.bytes(id, catalog: index, line: line), value: Array(value)))
             }
+            // A source's album folders, as one more line each after its catalog's: a folder its
+            // catalog does not list (a task killed between the folder and its entry) is merged from
+            // its metadata, as the archiver itself would catalog it.
+            guard index > 0 else { continue }
+            for name in layout.directory.names() {
+                guard let id = ImgurID(name), layout.hasAlbumFolder(id), layout.directory.exists("\(name)/\(StorageLayout.metadataName(id))") else { continue }
+                try sorter.add(ExternalSorter.Record(key: SortKey.bytes(id, catalog: index, line: SortKey.folderLine), value: []))
+            }
         }
         let sameDevice = sources.map { !alwaysCopy && Self.device($0.root) == Self.device(destination.root) }
         var group: [(key: SortKey, value: [UInt8])] = []
@@ -117,10 +125,16 @@ public struct Merger: Sendable {
     ) {
         // The newest line of each catalog is its entry (the last value wins, as in any JSON parser).
         var newest: [Int: [UInt8]] = [:]
-        for line in lines { newest[line.key.catalog] = line.value }
+        var folderOnly: Set<Int> = []
+        for line in lines {
+            if line.key.line == SortKey.folderLine { folderOnly.insert(line.key.catalog) } else { newest[line.key.catalog] = line.value }
+        }
         var present = newest[0].map { value in value.withUnsafeBufferPointer { CatalogEntry.summary(ofObject: $0) } }
         for (offset, source) in sources.enumerated() {
-            guard let value = newest[offset + 1] else { continue }
+            guard let value = newest[offset + 1] else {
+                if folderOnly.contains(offset + 1) { recover(id, from: source, sameDevice: sameDevice[offset], present: &present, into: &outcome) }
+                continue
+            }
             outcome.entries += 1
             guard let json = try? JSONValue.parse(Data(value)) else {
                 events.result(.failed, id.rawValue, "\(source.catalog): its entry is not valid JSON; left out")
@@ -146,6 +160,27 @@ public struct Merger: Sendable {
         }
     }
 
+    /// A source's album folder its catalog does not list: merged with the entry its metadata makes
+    /// (`CatalogEntry.recovered`), or, when it holds an unfinished archive, reported.
+    private func recover(
+        _ id: ImgurID, from source: StorageLayout, sameDevice: Bool, present: inout CatalogEntry.Summary?, into outcome: inout Outcome
+    ) {
+        outcome.entries += 1
+        guard let entry = CatalogEntry.recovered(id, in: source), entry.status != .incomplete else {
+            events.result(
+                .failed, id.rawValue,
+                "\(source.folder(id)) holds an unfinished archive without a catalog entry: not merged (imgur-archive -C \(source.root) finishes it)")
+            outcome.failed += 1
+            return
+        }
+        do {
+            try merge(entry, verbatim: nil, from: source, sameDevice: sameDevice, present: &present, into: &outcome)
+        } catch {
+            events.result(.failed, id.rawValue, "from \(source.root): \(error); the next merge tries again")
+            outcome.failed += 1
+        }
+    }
+
     /// Where a catalog line sorts: by id, then catalog (0: the destination, then the sources in
     /// order), then line number. As bytes: the id, a 0 byte (no id holds one, so an id sorts before
     /// any longer id it begins), the catalog's number in 2 bytes and the line's in 8, big endian.
@@ -153,6 +188,8 @@ public struct Merger: Sendable {
         var id: ImgurID
         var catalog: Int
         var line: Int
+        /// The line number that stands for a source's album folder: after every catalog line.
+        static let folderLine = Int.max
 
         static func bytes(_ id: ImgurID, catalog: Int, line: Int) -> [UInt8] {
             var bytes = Array(id.rawValue.utf8)
@@ -176,7 +213,7 @@ public struct Merger: Sendable {
     /// Settles `entry` of `source` (`verbatim`: its line's value, appended as it is) against what
     /// the destination holds (`present`, updated when the entry is appended).
     private func merge(
-        _ entry: CatalogEntry, verbatim: [UInt8], from source: StorageLayout, sameDevice: Bool, present: inout CatalogEntry.Summary?,
+        _ entry: CatalogEntry, verbatim: [UInt8]?, from source: StorageLayout, sameDevice: Bool, present: inout CatalogEntry.Summary?,
         into outcome: inout Outcome
     ) throws {
         let id = entry.id
@@ -190,7 +227,7 @@ public struct Merger: Sendable {
             // from the source (a moved folder is found in its new place). Flushed at the end.
             // Byte for byte, unless the line reads differently to the catalog's own reader (a member
             // given twice: the first counts there, the last in a JSON parser): then as parsed.
-            let same = verbatim.withUnsafeBufferPointer { CatalogEntry.summary(ofObject: $0) } == entry.summary
+            let same = verbatim?.withUnsafeBufferPointer { CatalogEntry.summary(ofObject: $0) } == entry.summary
             try catalog.append(entry, verbatim: same ? verbatim : nil, durable: false)
             present = entry.summary
         }
