@@ -301,6 +301,14 @@ import Testing
         #expect(await whenTrue({ imgur.uploads.count >= stalled }) { kill(pid, SIGKILL) })
         #expect(await running.finish().status == SIGKILL)
 
+        // A dry run says what finishing the cut-short job would do, and sends nothing.
+        let posts = imgur.requests("/3/").filter { $0.method != "GET" }.count
+        let dry = try await folders.sync(["--dry-run"])
+        #expect(dry.status == 0, "\(dry.out)\(dry.err)")
+        #expect(dry.out.contains("uncertain        \(folders.path("pics"))/\(stalled).jpg  job "), "\(dry.out)")
+        #expect(dry.out.contains("would upload     \(folders.path("pics"))/4.jpg  job "), "\(dry.out)")
+        #expect(imgur.requests("/3/").filter { $0.method != "GET" }.count == posts)
+
         var next = try await folders.sync()
         if next.status == 75 { next = try await folders.sync() }
         #expect(next.status == 0, "\(next.out)\(next.err)")

@@ -99,6 +99,7 @@ public struct SyncRun: Sendable {
             if folder.job != nil {
                 if options.dryRun {
                     events.heading("unfinished", display(folder.path), "an earlier sync's uploads are unfinished; sync finishes them")
+                    previewJob(folder, outcome: &outcome)
                     blocked.insert(folder.path)
                 } else if try await !finishJob(&folder, outcome: &outcome) {
                     blocked.insert(folder.path)
@@ -191,6 +192,33 @@ public struct SyncRun: Sendable {
         /// and this folder gets an album from its other uploads.
         var content: SyncPlan.Local? = nil
         var sameAs: SyncState.File? = nil
+    }
+
+    /// `--dry-run` of a folder whose earlier sync left an upload job: what finishing it would do,
+    /// item by item, from the job's file (read, not opened for writing).
+    func previewJob(_ folder: SyncState.Folder, outcome: inout Outcome) {
+        guard let id = folder.job, let (job, items) = try? JobFile.snapshot(JobStore.fileName(id), in: upload.store.folder) else { return }
+        for item in items {
+            guard case .file(let path) = item.source else { continue }
+            let shown = path.hasPrefix(folder.path + "/") ? String(path.dropFirst(folder.path.count + 1)) : path
+            switch item.state {
+            case .pending, .failed:
+                outcome.planned += 1
+                events.heading("would upload", display(folder.path, shown), "job \(id), item \(item.index)\(item.state == .failed ? " (failed before: \(item.error ?? "refused"))" : "")")
+            case .sending, .uncertain:
+                events.heading(
+                    "uncertain", display(folder.path, shown),
+                    "job \(id), item \(item.index): its answer was lost; looked for by name with a login, else sent again only with --retry-uncertain")
+            case .processing:
+                events.heading("would check", display(folder.path, shown), "job \(id), item \(item.index): Imgur was still processing it")
+            default:
+                continue
+            }
+        }
+        if case .new(_, nil, _, _)? = job.album {
+            outcome.planned += 1
+            events.heading("would create", display(folder.path), "the folder's album, of the job's uploads")
+        }
     }
 
     /// What of `pending` is sent, and what is linked to one upload instead: content this run
