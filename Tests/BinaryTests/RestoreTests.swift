@@ -110,7 +110,8 @@ import Testing
         let dry = try await BinaryRunner.run(["restore", "--again", "--dry-run", "q6i58"], environment: env, directory: harness.directory)
         #expect(dry.status == 0, "\(dry.out)\(dry.err)")
         #expect(dry.out.contains("dry run: 4 uploads and 1 album"), "\(dry.out)")
-        let again = try await BinaryRunner.run(["restore", "--again", "q6i58"], environment: env, directory: harness.directory)
+        // Named twice (its id and its folder): restored once more, not twice.
+        let again = try await BinaryRunner.run(["restore", "--again", "q6i58", harness.path("q6i58")], environment: env, directory: harness.directory)
         #expect(again.status == 0, "\(again.out)\(again.err)")
         #expect(again.err.contains("q6i58: the earlier restore's file is kept as \(harness.path("q6i58/restored_q6i58-1.json")); restoring again"), "\(again.err)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: harness.path("q6i58/restored_q6i58-1.json"))) == earlier)

@@ -185,7 +185,11 @@ import HTTPCore
         let merged = await harness.run(["merge", zero, one, "--into", into])
         #expect(merged.status == .failure, "\(merged.out)\(merged.err)")
         #expect(merged.out.contains("archived         q6i58    merged from \(zero)"), "\(merged.out)")
-        #expect(merged.out.contains("failed           XyZ12ab  \(zero)/XyZ12ab holds an unfinished archive without a catalog entry: not merged"), "\(merged.out)")
+        #expect(merged.out.contains("failed           XyZ12ab  \(zero)/XyZ12ab has no catalog entry and holds no archive its catalog could list"), "\(merged.out)")
+        // Cataloged in its source first: a kill after the folder moved leaves the line for the rerun.
+        let sourceCatalog = try #require(try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: catalogPath))).objectValue)
+        #expect(sourceCatalog["q6i58"]?["status"] == "complete")
+        #expect(sourceCatalog["XyZ12ab"] == nil)
         #expect(FileManager.default.fileExists(atPath: "\(zero)/XyZ12ab/metadata_XyZ12ab.json"), "left where it is")
         let catalog = try #require(harness.json("merged/scraping_logs.json")?.objectValue)
         #expect(catalog["q6i58"]?["status"] == "complete")

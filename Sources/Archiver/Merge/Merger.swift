@@ -92,16 +92,19 @@ public struct Merger: Sendable {
             // catalog does not list (a task killed between the folder and its entry) is merged from
             // its metadata, as the archiver itself would catalog it.
             guard index > 0 else { continue }
-            for name in layout.directory.names() {
+            for (count, name) in layout.directory.names().enumerated() {
+                if count % 4_096 == 4_095, Task.isCancelled { throw CancellationError() }
                 guard let id = ImgurID(name), layout.hasAlbumFolder(id), layout.directory.exists("\(name)/\(StorageLayout.metadataName(id))") else { continue }
                 try sorter.add(ExternalSorter.Record(key: SortKey.bytes(id, catalog: index, line: SortKey.folderLine), value: []))
             }
         }
         let sameDevice = sources.map { !alwaysCopy && Self.device($0.root) == Self.device(destination.root) }
         var group: [(key: SortKey, value: [UInt8])] = []
+        let recovered = SourceCatalogs()
+        defer { recovered.closeAll() }
         func settleGroup() {
             guard let id = group.first?.key.id else { return }
-            settle(id, group, sources: sources, sameDevice: sameDevice, into: &outcome)
+            settle(id, group, sources: sources, sameDevice: sameDevice, catalogs: recovered, into: &outcome)
             group.removeAll(keepingCapacity: true)
         }
         try sorter.forEachSorted { (record) -> Bool in
@@ -121,7 +124,7 @@ public struct Merger: Sendable {
     /// Settles one album from its catalog lines, sorted by catalog (0: the destination) then line.
     private func settle(
         _ id: ImgurID, _ lines: [(key: SortKey, value: [UInt8])], sources: [StorageLayout], sameDevice: [Bool],
-        into outcome: inout Outcome
+        catalogs: SourceCatalogs, into outcome: inout Outcome
     ) {
         // The newest line of each catalog is its entry (the last value wins, as in any JSON parser).
         var newest: [Int: [UInt8]] = [:]
@@ -132,7 +135,9 @@ public struct Merger: Sendable {
         var present = newest[0].map { value in value.withUnsafeBufferPointer { CatalogEntry.summary(ofObject: $0) } }
         for (offset, source) in sources.enumerated() {
             guard let value = newest[offset + 1] else {
-                if folderOnly.contains(offset + 1) { recover(id, from: source, sameDevice: sameDevice[offset], present: &present, into: &outcome) }
+                if folderOnly.contains(offset + 1) {
+                    recover(id, from: source, catalogs: catalogs, sameDevice: sameDevice[offset], present: &present, into: &outcome)
+                }
                 continue
             }
             outcome.entries += 1
@@ -160,24 +165,46 @@ public struct Merger: Sendable {
         }
     }
 
-    /// A source's album folder its catalog does not list: merged with the entry its metadata makes
-    /// (`CatalogEntry.recovered`), or, when it holds an unfinished archive, reported.
+    /// A source's album folder its catalog does not list: cataloged in its source first (durably,
+    /// as the archiver itself would), so that a kill after it has moved leaves the source's line
+    /// for the next merge; then merged like any entry. One the catalog could not list (unfinished,
+    /// damaged, or of another album) is reported and left.
     private func recover(
-        _ id: ImgurID, from source: StorageLayout, sameDevice: Bool, present: inout CatalogEntry.Summary?, into outcome: inout Outcome
+        _ id: ImgurID, from source: StorageLayout, catalogs: SourceCatalogs, sameDevice: Bool, present: inout CatalogEntry.Summary?,
+        into outcome: inout Outcome
     ) {
         outcome.entries += 1
         guard let entry = CatalogEntry.recovered(id, in: source), entry.status != .incomplete else {
             events.result(
                 .failed, id.rawValue,
-                "\(source.folder(id)) holds an unfinished archive without a catalog entry: not merged (imgur-archive -C \(source.root) finishes it)")
+                "\(source.folder(id)) has no catalog entry and holds no archive its catalog could list (unfinished or damaged: "
+                    + "imgur-archive -C \(source.root) verify says which); not merged")
             outcome.failed += 1
             return
         }
         do {
+            try catalogs.catalog(of: source).append(entry)
             try merge(entry, verbatim: nil, from: source, sameDevice: sameDevice, present: &present, into: &outcome)
         } catch {
             events.result(.failed, id.rawValue, "from \(source.root): \(error); the next merge tries again")
             outcome.failed += 1
+        }
+    }
+
+    /// The sources' catalogs opened for the entries `recover` adds, each once.
+    final class SourceCatalogs {
+        private var open: [String: Catalog] = [:]
+
+        func catalog(of source: StorageLayout) throws -> Catalog {
+            if let catalog = open[source.root] { return catalog }
+            let catalog = try Catalog.open(in: source, indexed: false)
+            open[source.root] = catalog
+            return catalog
+        }
+
+        func closeAll() {
+            for catalog in open.values { catalog.close() }
+            open = [:]
         }
     }
 

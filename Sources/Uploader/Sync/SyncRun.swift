@@ -171,7 +171,11 @@ public struct SyncRun: Sendable {
                     if outcome.interrupted || outcome.refused != nil { return outcome }
                     continue
                 }
-                for (file, other) in links { try link(file, as: other, outcome: &outcome) }
+                // Only into an album: when every upload that was to make it failed, there is none,
+                // and the next sync finds these files again (then uploaded into the album it makes).
+                if options.dryRun || (folder.album != nil && !folder.albumGone) {
+                    for (file, other) in links { try link(file, as: other, outcome: &outcome) }
+                }
             }
             folders[index] = folder
         }
@@ -215,7 +219,7 @@ public struct SyncRun: Sendable {
                 continue
             }
         }
-        if case .new(_, nil, _, _)? = job.album {
+        if case .new(_, nil, _, false)? = job.album {
             outcome.planned += 1
             events.heading("would create", display(folder.path), "the folder's album, of the job's uploads")
         }
@@ -225,11 +229,25 @@ public struct SyncRun: Sendable {
     /// uploads for another folder, or already has on Imgur, once this folder has an album (its own,
     /// or one its other uploads make). A folder with nothing else to upload sends it after all: its
     /// album is made of uploads.
+    ///
+    /// A link joins the album when its order is set, so only where that can be done: logged in, a
+    /// new album (all of it ours), or an anonymous album whose listing holds only images this sync
+    /// has deletehashes for. Within one folder an album lists an image once: one file per content
+    /// is linked, another of the same content is sent.
     func splitLinks(_ pending: [Pending], folder: SyncState.Folder) -> (sent: [Pending], links: [(SyncPlan.Local, SyncState.File)]) {
         var sent: [Pending] = []
         var links: [(SyncPlan.Local, SyncState.File)] = []
+        var linked: Set<String> = []
+        let orderable = byAccount || folder.album == nil || folder.albumGone || {
+            guard let listed = memory.listing(for: folder.path) else { return false }
+            let handled = Set(allFiles.filter { $0.folder == folder.path && $0.deletehash != nil }.compactMap(\.imgurID)
+                + allImages.filter { $0.folder == folder.path && $0.deletehash != nil }.map(\.id))
+            return listed.allSatisfy(handled.contains)
+        }()
         for item in pending {
-            if let file = item.content, let other = item.sameAs ?? memory.upload(of: file.sha256, outside: folder.path) {
+            if orderable, let file = item.content, let other = item.sameAs ?? memory.upload(of: file.sha256, outside: folder.path),
+                options.dryRun || other.deletehash != nil || byAccount, linked.insert(file.sha256).inserted
+            {
                 links.append((file, other))
             } else {
                 sent.append(item)

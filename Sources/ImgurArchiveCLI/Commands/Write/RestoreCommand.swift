@@ -13,8 +13,11 @@ struct RestoreCommand {
     let options: RestoreOptions
 
     func run(_ session: Session) async throws -> ExitCode {
-        let folders = try options.targets.map { try Self.folder($0, session: session) }
-        let lock = try await session.lock(shared: true)
+        var seen: Set<String> = []
+        // An album named twice (its id and its folder) is restored once.
+        let folders = try options.targets.map { try Self.folder($0, session: session) }.filter { seen.insert($0.0.rawValue).inserted }
+        // --again renames a restore's file: no other restore may have it open meanwhile.
+        let lock = try await session.lock(shared: !options.again)
         defer { withExtendedLifetime(lock) {} }
         var plans: [(RestorePlan, Directory)] = []
         for (id, folder) in folders {
