@@ -207,6 +207,15 @@ import Testing
         #expect(third.status == 0, "\(third.out)\(third.err)")
         #expect(folders.imgur.uploadCount(sha256: folders.sha(shared)) == 1, "\(third.out)")
         #expect(try folders.contents(of: "three") == [own, shared].map(folders.sha))
+        // The copy deleted in three, with --delete: the image leaves three's album, and stays on
+        // Imgur for the files of one and two.
+        try FileManager.default.removeItem(atPath: folders.path("three/shared again.jpg"))
+        let deleted = try await folders.sync(["--delete"])
+        #expect(deleted.status == 0, "\(deleted.out)\(deleted.err)")
+        #expect(deleted.out.contains("removed          \(folders.path("three"))/shared again.jpg  deleted here: "), "\(deleted.out)")
+        #expect(try folders.contents(of: "three") == [own].map(folders.sha))
+        #expect(try folders.contents(of: "one") == [again, first, shared].map(folders.sha))
+        #expect(folders.imgur.deletions.isEmpty)
     }
 
     @Test func aReorderIsOneAlbumUpdateReadBack() async throws {

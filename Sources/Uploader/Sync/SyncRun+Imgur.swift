@@ -78,7 +78,26 @@ extension SyncRun {
     /// `--delete`: images kept for deleted files and older versions of edited ones, deleted on
     /// Imgur (by deletehash; by id with a login), unless a file here still stands for them.
     func sweepDeletions(_ folders: Set<String>, outcome: inout Outcome) async throws {
-        let used = Set(allFiles.filter { $0.state == .synced }.compactMap(\.imgurID))
+        let synced = allFiles.filter { $0.state == .synced }
+        let used = Set(synced.compactMap(\.imgurID))
+        let usedIn = Set(synced.compactMap { file in file.imgurID.map { "\(file.folder)\u{0}\($0)" } })
+        // Kept for a file deleted here while another folder's file stands for the same image (one
+        // upload in two albums): it leaves this folder's album, and stays on Imgur for that file.
+        for var image in allImages where folders.contains(image.folder) && image.state == .kept && used.contains(image.id)
+            && !usedIn.contains("\(image.folder)\u{0}\(image.id)")
+        {
+            let detail = "deleted here: \(image.id) leaves this album; a file of another folder stands for it, so it stays on Imgur"
+            if options.dryRun {
+                outcome.planned += 1
+                events.heading("would remove", display(image.folder, image.path), detail)
+                continue
+            }
+            image.state = .replaced
+            try state?.save(image)
+            memory.touch(image.folder)
+            events.heading("removed", display(image.folder, image.path), detail)
+            record("remove", folder: image.folder, path: image.path, ["image": image.id])
+        }
         let doomed = allImages.filter { folders.contains($0.folder) && ($0.state == .kept || $0.state == .replaced) && !used.contains($0.id) }
         for var image in doomed.sorted(by: { NaturalOrder.less($0.path, $1.path) }) {
             if options.dryRun {
