@@ -124,6 +124,8 @@ import Testing
         // it aside (the plain command finishes it); once it is finished, the next number is used.
         harness.imgur.setRateLimit(client: 12_000, user: 15)
         #expect(try await BinaryRunner.run(["restore", "--again", "q6i58"], environment: env, directory: harness.directory).status == 75)
+        let dryRefused = try await BinaryRunner.run(["restore", "--again", "--dry-run", "q6i58"], environment: env, directory: harness.directory)
+        #expect(dryRefused.status == 1 && dryRefused.err.contains("is not finished"), "\(dryRefused.out)\(dryRefused.err)")
         let refused = try await BinaryRunner.run(["restore", "--again", "q6i58"], environment: env, directory: harness.directory)
         #expect(refused.status == 1)
         #expect(refused.err.contains("cannot restore q6i58: its earlier restore (\(harness.path("q6i58/restored_q6i58.json"))) is not finished: 'imgur-archive restore q6i58' finishes it"), "\(refused.err)")

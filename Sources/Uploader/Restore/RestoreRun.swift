@@ -64,14 +64,18 @@ public struct RestoreRun: Sendable {
         // Opened as its writer: a restore of it running in another process stops this one.
         let file = try JobFile.open(name, in: folder)
         defer { file.close() }
-        guard isDone(file.current.job) else {
-            throw UploadError.notRestorable(
-                album: plan.album.rawValue,
-                reason: "its earlier restore (\(folder.path(name))) is not finished: 'imgur-archive restore \(plan.album)' finishes it; --again starts a new one after that")
-        }
+        guard isDone(file.current.job) else { throw unfinished(plan, folder: folder) }
         var number = 1
         while folder.exists(StorageLayout.earlierRestoredName(plan.album, number)) { number += 1 }
         return try folder.moveAside(name, into: folder, as: StorageLayout.earlierRestoredName(plan.album, number))
+    }
+
+    /// Why `--again` does not set an unfinished restore aside.
+    public static func unfinished(_ plan: RestorePlan, folder: Directory) -> UploadError {
+        .notRestorable(
+            album: plan.album.rawValue,
+            reason: "its earlier restore (\(folder.path(StorageLayout.restoredName(plan.album)))) is not finished: "
+                + "'imgur-archive restore \(plan.album)' finishes it; --again starts a new one after that")
     }
 
     /// The restore's job as its file has it, read without opening it for writing (`--dry-run`).

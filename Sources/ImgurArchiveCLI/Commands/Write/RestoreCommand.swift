@@ -116,9 +116,16 @@ struct RestoreCommand {
         let reporter = session.reporter
         var uploads = 0
         var albums = 0
+        var refused = false
         for (plan, folder) in plans {
             var done = (try? Self.progress(plan, folder: folder)) ?? nil
-            if options.again, done?.finished == true {
+            if options.again, let earlier = done {
+                guard earlier.finished else {
+                    // What the real run would refuse (RestoreRun.setAsideFinished).
+                    reporter.error("\(RestoreRun.unfinished(plan, folder: folder))")
+                    refused = true
+                    continue
+                }
                 reporter.note("\(plan.album): --again would keep the earlier restore's file and restore it once more")
                 done = nil
             }
@@ -148,7 +155,7 @@ struct RestoreCommand {
             if Int64(credits) > left { text += " (not enough: the restore goes on over several runs)" }
         }
         reporter.summary(text + "; nothing was sent")
-        return .success
+        return refused ? .failure : .success
     }
 
     /// What an earlier run of this restore did: the items sent, whether the album exists, whether
