@@ -213,23 +213,11 @@ public final class AppendLog<Record: AppendLogRecord> {
         _ name: String, in directory: Directory, _ body: (String, JSONValue) throws(Failure) -> Void
     ) throws {
         let lastLine = try lastLines(directory, name)
-        var number = 0
-        var failure: Failure?
-        try LineReader(directory, name).forEachLine { (line) throws(FileError) in
-            number += 1
-            guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number,
-                let start = line.bytes.firstIndex(of: UInt8(ascii: "{")),
-                let value = try? JSONValue.parse(Data(UnsafeBufferPointer(rebasing: line.bytes[start..<entry.valueEnd])))
-            else { return true }
-            do throws(Failure) {
-                try body(entry.id, value)
-            } catch {
-                failure = error
-                return false
-            }
+        try forEachEntryLine(name, in: directory) { (key, number, bytes) throws(Failure) in
+            guard lastLine[key] == number, let value = try? JSONValue.parse(Data(bytes)) else { return true }
+            try body(key, value)
             return true
         }
-        if let failure { throw failure }
     }
 
     /// Every entry line of the log in file order, superseded copies included (a later line of the
@@ -241,19 +229,28 @@ public final class AppendLog<Record: AppendLogRecord> {
         _ name: String, in directory: Directory,
         _ body: (_ key: String, _ line: Int, _ value: UnsafeBufferPointer<UInt8>) throws(Failure) -> Bool
     ) throws {
-        var number = 0
         var failure: Failure?
-        try LineReader(directory, name).forEachLine { (line) throws(FileError) in
-            number += 1
-            guard let entry = Scan.entry(line.bytes) else { return true }
+        try entryLines(directory, name) { key, number, value in
             do throws(Failure) {
-                return try body(entry.id, number, UnsafeBufferPointer(rebasing: line.bytes[entry.valueStart..<entry.valueEnd]))
+                return try body(key, number, value)
             } catch {
                 failure = error
                 return false
             }
         }
         if let failure { throw failure }
+    }
+
+    /// The one pass over entry lines that `forEachEntryLine` and `lastLines` share.
+    private static func entryLines(
+        _ directory: Directory, _ name: String, _ body: (String, Int, UnsafeBufferPointer<UInt8>) -> Bool
+    ) throws(FileError) {
+        var number = 0
+        try LineReader(directory, name).forEachLine { line in
+            number += 1
+            guard let entry = Scan.entry(line.bytes) else { return true }
+            return body(entry.id, number, UnsafeBufferPointer(rebasing: line.bytes[entry.valueStart..<entry.valueEnd]))
+        }
     }
 
     /// Rewrites the file without superseded copies of updated entries (a streamed copy, then an
@@ -299,10 +296,8 @@ public final class AppendLog<Record: AppendLogRecord> {
     /// For each key, the number of the line holding its newest value (the one a JSON parser keeps).
     private static func lastLines(_ directory: Directory, _ name: String) throws(FileError) -> [String: Int] {
         var lastLine: [String: Int] = [:]
-        var number = 0
-        try LineReader(directory, name).forEachLine { (line) throws(FileError) in
-            number += 1
-            if let entry = Scan.entry(line.bytes) { lastLine[entry.id] = number }
+        try entryLines(directory, name) { key, number, _ in
+            lastLine[key] = number
             return true
         }
         return lastLine
