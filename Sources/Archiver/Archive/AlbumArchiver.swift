@@ -203,20 +203,10 @@ struct AlbumArchiver: Sendable {
             return (job, media)
         }
         var served: [Int] = []
-        await withTaskGroup(of: (Int, Bool).self) { group in
-            var next = 0
-            var running = 0
-            while next < asked.count || running > 0 {
-                while next < asked.count && running < mediaWindow {
-                    let (index, job) = (next, asked[next].job)
-                    group.addTask { (index, await downloader.servesPlaceholder(job)) }
-                    next += 1
-                    running += 1
-                }
-                guard let (index, placeholder) = await group.next() else { break }
-                running -= 1
-                if placeholder { served.append(index) }
-            }
+        let downloader = self.downloader
+        let probe: @Sendable (Int) async -> (Int, Bool) = { index in (index, await downloader.servesPlaceholder(asked[index].job)) }
+        try await Self.windowed(asked.count, width: mediaWindow, probe) { index, placeholder in
+            if placeholder { served.append(index) }
         }
         return served.sorted().map { index in
             let (job, media) = asked[index]
@@ -230,74 +220,81 @@ struct AlbumArchiver: Sendable {
     private func fetch(_ jobs: [MediaJob], previous: AlbumMetadata?, download: Bool) async throws -> Fetched {
         let (layout, events) = (self.layout, self.events)
         if download { events.expectFiles(jobs.count, bytes: jobs.reduce(0) { $0 + ($1.apiSize ?? 0) }) }
-        return try await withThrowingTaskGroup(of: (String, Result<MediaOutcome, any Error>, Bool).self) { group in
-            /// One media's outcome: what is on disk already, or a download.
-            @Sendable func outcome(_ job: MediaJob) async throws -> (String, Result<MediaOutcome, any Error>, Bool) {
-                if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
-                    if download { events.expectFiles(-1, bytes: -(job.apiSize ?? 0)) }
-                    return (job.fileName, .success(existing), false)
-                }
-                guard download else {
-                    let skipped = UnavailableMedia(
-                        status: .notDownloaded, httpStatus: nil, url: job.source.url.absoluteString, seenAt: now())
-                    return (job.fileName, .success(.unavailable(skipped)), false)
-                }
-                do {
-                    let outcome = try await downloader.download(job) {
-                        (try layout.quarantine(job.album), "\(StorageLayout.quarantineName)/\(job.album)")
-                    }
-                    return (job.fileName, .success(outcome), true)
-                } catch let error as FileError {
-                    // The disk failed: nothing else can succeed either.
-                    if case .write = error { throw error }
-                    return (job.fileName, .failure(error), true)
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    return (job.fileName, .failure(error), true)
-                }
+        /// One media's outcome: what is on disk already, or a download.
+        @Sendable func outcome(_ job: MediaJob) async throws -> (String, Result<MediaOutcome, any Error>, Bool) {
+            if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
+                if download { events.expectFiles(-1, bytes: -(job.apiSize ?? 0)) }
+                return (job.fileName, .success(existing), false)
             }
-            var fetched = Fetched()
-            var failures: [any Error] = []
-            // Tasks, threads and memory are bounded by --jobs, not by the album's size (300,000
-            // media in one album): a media task starts only when one of the window's places is free.
+            guard download else {
+                let skipped = UnavailableMedia(
+                    status: .notDownloaded, httpStatus: nil, url: job.source.url.absoluteString, seenAt: now())
+                return (job.fileName, .success(.unavailable(skipped)), false)
+            }
+            do {
+                let outcome = try await downloader.download(job) {
+                    (try layout.quarantine(job.album), "\(StorageLayout.quarantineName)/\(job.album)")
+                }
+                return (job.fileName, .success(outcome), true)
+            } catch let error as FileError {
+                // The disk failed: nothing else can succeed either.
+                if case .write = error { throw error }
+                return (job.fileName, .failure(error), true)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                return (job.fileName, .failure(error), true)
+            }
+        }
+        var fetched = Fetched()
+        var failures: [any Error] = []
+        func take(_ result: (String, Result<MediaOutcome, any Error>, Bool)) {
+            let (name, outcome, downloaded) = result
+            switch outcome {
+            case .success(let value):
+                fetched.outcomes[name] = value
+                if case .stored(let stored) = value {
+                    if downloaded {
+                        fetched.files += 1
+                        fetched.bytes += stored.bytes
+                    } else {
+                        fetched.reused += 1
+                        fetched.reusedNames.append(name)
+                    }
+                }
+            case .failure(let error):
+                failures.append(error)
+            }
+        }
+        try await Self.windowed(jobs.count, width: mediaWindow, { index in try await outcome(jobs[index]) }, take: take)
+        if let first = failures.first(where: { !(($0 as? any RetryableError)?.isTransient ?? false) })
+            ?? failures.first
+        {
+            throw first
+        }
+        return fetched
+    }
+
+    /// Runs `work` for each of `0..<count`, at most `width` at once, and hands each result to
+    /// `take` as it ends. Tasks, threads and memory are bounded by --jobs, not by the album's size
+    /// (300,000 media in one album): a task starts only when one of the window's places is free.
+    private static func windowed<T: Sendable>(
+        _ count: Int, width: Int, _ work: @escaping @Sendable (Int) async throws -> T, take: (T) throws -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: T.self) { group in
             var next = 0
             var running = 0
-            func take(_ result: (String, Result<MediaOutcome, any Error>, Bool)) {
-                let (name, outcome, downloaded) = result
-                switch outcome {
-                case .success(let value):
-                    fetched.outcomes[name] = value
-                    if case .stored(let stored) = value {
-                        if downloaded {
-                            fetched.files += 1
-                            fetched.bytes += stored.bytes
-                        } else {
-                            fetched.reused += 1
-                            fetched.reusedNames.append(name)
-                        }
-                    }
-                case .failure(let error):
-                    failures.append(error)
-                }
-            }
-            while next < jobs.count || running > 0 {
-                while next < jobs.count && running < mediaWindow {
-                    let job = jobs[next]
-                    group.addTask { try await outcome(job) }
+            while next < count || running > 0 {
+                while next < count && running < width {
+                    let index = next
+                    group.addTask { try await work(index) }
                     next += 1
                     running += 1
                 }
                 guard let result = try await group.next() else { break }
                 running -= 1
-                take(result)
+                try take(result)
             }
-            if let first = failures.first(where: { !(($0 as? any RetryableError)?.isTransient ?? false) })
-                ?? failures.first
-            {
-                throw first
-            }
-            return fetched
         }
     }
 
