@@ -42,7 +42,7 @@ import HTTPCore
             try FileManager.default.createDirectory(atPath: into, withIntermediateDirectories: true)
             let destination = try StorageLayout(root: into)
             let catalog = try Catalog.open(in: destination)
-            let merger = Merger(destination: destination, catalog: catalog, events: SilentEvents(), move: true, alwaysCopy: true)
+            let merger = Merger(destination: destination, catalog: catalog, events: RecordingEvents(), move: true, alwaysCopy: true)
             let a = try merger.merge([try StorageLayout(root: zero)])
             let b = try merger.merge([try StorageLayout(root: one)])
             catalog.close()
@@ -244,27 +244,13 @@ import HTTPCore
     }
 }
 
-/// The result lines, as `verdict id detail`.
+/// The result lines, as `verdict id detail`; every other event is dropped.
 final class RecordingEvents: RunEvents, @unchecked Sendable {
     private let lock = NSLock()
     private var recorded: [String] = []
     var lines: [String] { lock.withLock { recorded } }
     func expect(_ count: Int) {}
     func result(_ verdict: Verdict, _ subject: String, _ detail: String) { lock.withLock { recorded.append("\(verdict) \(subject) \(detail)") } }
-    func heading(_ label: String, _ subject: String, _ detail: String) {}
-    func warning(_ text: String) {}
-    func error(_ text: String) {}
-    func note(_ text: String) {}
-    func verbose(_ text: String) {}
-    func retry(_ event: RetryEvent) {}
-    func bytesReceived(_ count: Int) {}
-    func fileDone() {}
-}
-
-/// Events nobody reads.
-struct SilentEvents: RunEvents {
-    func expect(_ count: Int) {}
-    func result(_ verdict: Verdict, _ subject: String, _ detail: String) {}
     func heading(_ label: String, _ subject: String, _ detail: String) {}
     func warning(_ text: String) {}
     func error(_ text: String) {}

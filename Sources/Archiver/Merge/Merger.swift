@@ -94,7 +94,7 @@ public struct Merger: Sendable {
             guard index > 0 else { continue }
             for (count, name) in layout.directory.names().enumerated() {
                 if count % 4_096 == 4_095, Task.isCancelled { throw CancellationError() }
-                guard let id = ImgurID(name), layout.hasAlbumFolder(id), layout.directory.exists("\(name)/\(StorageLayout.metadataName(id))") else { continue }
+                guard let id = ImgurID(name), Self.holdsAlbum(layout, id) else { continue }
                 try sorter.add(ExternalSorter.Record(key: SortKey.bytes(id, catalog: index, line: SortKey.folderLine), value: []))
             }
         }
@@ -258,8 +258,7 @@ public struct Merger: Sendable {
             try catalog.append(entry, verbatim: same ? verbatim : nil, durable: false)
             present = entry.summary
         }
-        // A folder without its metadata is what an interrupted removal left: not an album.
-        let sourceFolder = source.hasAlbumFolder(id) && FileManager.default.fileExists(atPath: source.metadata(id))
+        let sourceFolder = Self.holdsAlbum(source, id)
         let destinationFolder = destination.hasAlbumFolder(id)
         // Brought here already (by an earlier merge that was cut short, or the same archive twice):
         // the destination's folder is this entry's album.
@@ -351,6 +350,12 @@ public struct Merger: Sendable {
         let aside = ".merge-removing-\(id)-\(UUID().uuidString.prefix(8))"
         try source.directory.rename(id.rawValue, to: aside)
         try FileManager.default.removeItem(atPath: source.directory.path(aside))
+    }
+
+    /// Whether `layout` has an album folder of `id` with its metadata: a folder without it is what an
+    /// interrupted removal left (or a run killed before its documents), not an album.
+    static func holdsAlbum(_ layout: StorageLayout, _ id: ImgurID) -> Bool {
+        layout.hasAlbumFolder(id) && FileManager.default.fileExists(atPath: layout.metadata(id))
     }
 
     /// complete > partial > metadata-only, media-only, incomplete > unavailable.

@@ -44,7 +44,9 @@ struct RestoreCommand {
     {
         let reporter = session.reporter
         let album = plan.album.rawValue
-        if options.again { try Self.setAsideFinished(plan, folder: folder, reporter: reporter) }
+        if options.again, let kept = try RestoreRun.setAsideFinished(plan, folder: folder) {
+            reporter.note("\(plan.album): the earlier restore's file is kept as \(folder.path(kept)); restoring again")
+        }
         let file = try RestoreRun.open(plan, folder: folder, account: account, now: session.context.now())
         defer { file.close() }
         let where_ = "\(folder.path)/\(StorageLayout.restoredName(plan.album))"
@@ -104,13 +106,6 @@ struct RestoreCommand {
     }
 
     // MARK: --dry-run
-
-    /// `--again` (`RestoreRun.setAsideFinished`).
-    static func setAsideFinished(_ plan: RestorePlan, folder: Directory, reporter: Reporter) throws {
-        if let kept = try RestoreRun.setAsideFinished(plan, folder: folder) {
-            reporter.note("\(plan.album): the earlier restore's file is kept as \(folder.path(kept)); restoring again")
-        }
-    }
 
     private func dryRun(_ plans: [(RestorePlan, Directory)], _ session: Session) async throws -> ExitCode {
         let reporter = session.reporter
