@@ -343,6 +343,9 @@ public enum Usage {
           IMGUR_ARCHIVE_RESERVE   Credits left untouched: client[,user[,posts]] (default
                                   250,10,10; docs/scale-out.md sizes it for shared client ids).
           IMGUR_ARCHIVE_SHARDS    The shard count for a Kubernetes JOB_COMPLETION_INDEX.
+          IMGUR_ARCHIVE_MEDIA_TRANSPORT
+                                  urlsession: download media through URLSession instead of
+                                  libcurl directly (slower; docs/performance.md).
 
         CONFIG FILE:
           $XDG_CONFIG_HOME/imgur-archive/config holds default options, as on the command line

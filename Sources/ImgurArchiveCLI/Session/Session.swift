@@ -98,9 +98,7 @@ struct Session {
         let retrier = Retrier(policy: context.retryPolicy) { reporter.retry($0) }
         let client = ImgurClient(
             configuration: api, transport: apiTransport(), retrier: retrier, accessTokens: tokens, onRateLimit: budget.update)
-        let mediaTransport = VerboseTransport(
-            URLSessionTransport(configuration: ArchiveServices.mediaTransport(jobs: global.jobs, userAgent: userAgent)),
-            reporter: reporter)
+        let mediaTransport = VerboseTransport(self.mediaTransport(), reporter: reporter)
         var settings = context.downloadSettings
         if let limit = global.limitRate {
             // Under --limit-rate every transfer gets its share; the floor for "too slow" must be
@@ -111,6 +109,16 @@ struct Session {
             layout: layout, client: client, mediaTransport: mediaTransport, budget: budget, retrier: retrier,
             downloadSettings: settings, jobs: global.jobs, events: reporter,
             limitRate: global.limitRate.map { ByteRate(bytesPerSecond: $0) }, now: context.now)
+    }
+
+    /// The transport for media: libcurl driven directly, one connection per `--jobs`
+    /// (docs/performance.md, "A media transport on libcurl"); URLSession when
+    /// `IMGUR_ARCHIVE_MEDIA_TRANSPORT=urlsession` asks for it or libcurl's functions are not found.
+    private func mediaTransport() -> any HTTPTransport {
+        if context.environment["IMGUR_ARCHIVE_MEDIA_TRANSPORT"] != "urlsession", CurlTransport.isAvailable {
+            return CurlTransport(configuration: .init(connections: global.jobs, userAgent: userAgent))
+        }
+        return URLSessionTransport(configuration: ArchiveServices.mediaTransport(jobs: global.jobs, userAgent: userAgent))
     }
 
     /// The transport to the API host: one session, four connections, `--verbose` logging.

@@ -60,8 +60,28 @@ func distinctBytes(_ count: Int, seed: UInt64 = 0) -> Data {
     return data
 }
 
+/// The transports the tests run against: every rule holds for both (docs/performance.md, "A media
+/// transport on libcurl").
+enum TransportKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case urlSession
+    case curl
+
+    var testDescription: String { rawValue }
+
+    func make(connections: Int = 6, userAgent: String = "imgur-archive") -> any HTTPTransport {
+        switch self {
+        case .urlSession:
+            let sessions = connections >= 4 ? 2 : 1
+            return URLSessionTransport(
+                configuration: .init(sessions: sessions, connectionsPerSession: connections / sessions, userAgent: userAgent))
+        case .curl:
+            return CurlTransport(configuration: .init(connections: connections, userAgent: userAgent))
+        }
+    }
+}
+
 @Suite(.timeLimit(.minutes(1)))
-struct URLSessionTransportTests {
+struct TransportTests {
     private func request(
         _ server: LoopbackServer, _ path: String, headers: [String: String] = [:], idleTimeout: TimeInterval = 5,
         deadline: TimeInterval = 20, maxRedirects: Int = 5, stopAt: [String] = []
@@ -73,7 +93,7 @@ struct URLSessionTransportTests {
 
     /// The `HTTPError` a request fails with; records an issue for anything else.
     private func failure(
-        _ transport: URLSessionTransport, _ request: HTTPRequest, sink: RecordingSink = RecordingSink()
+        _ transport: any HTTPTransport, _ request: HTTPRequest, sink: RecordingSink = RecordingSink()
     ) async -> HTTPError? {
         do {
             let head = try await transport.stream(request, into: sink)
@@ -89,11 +109,11 @@ struct URLSessionTransportTests {
 
     // MARK: Bodies
 
-    @Test func streamsA20MBBodyIntactAndInOrder() async throws {
+    @Test(arguments: TransportKind.allCases) func streamsA20MBBodyIntactAndInOrder(kind: TransportKind) async throws {
         let payload = distinctBytes(20_000_000)
         let server = try LoopbackServer { _ in .bytes(payload, contentType: "application/octet-stream") }
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = kind.make()
         let sink = RecordingSink()
         let request = request(server, "/media/AbCdEfG.mp4")
         let head = try await transport.stream(request, into: sink)
@@ -108,24 +128,24 @@ struct URLSessionTransportTests {
         #expect(sink.chunkCount > 1)  // streamed, not delivered whole
     }
 
-    @Test func streamsAChunkedBody() async throws {
+    @Test(arguments: TransportKind.allCases) func streamsAChunkedBody(kind: TransportKind) async throws {
         let payload = distinctBytes(1_000_003, seed: 7)
         let server = try LoopbackServer { _ in
             ServerResponse.bytes(payload, contentType: "video/mp4").with(.chunked)
         }
         defer { server.stop() }
         let sink = RecordingSink()
-        let head = try await URLSessionTransport().stream(request(server, "/x.mp4"), into: sink)
+        let head = try await kind.make().stream(request(server, "/x.mp4"), into: sink)
         #expect(head.status == 200)
         #expect(head.contentLength == nil)
         #expect(sink.body == payload)
     }
 
-    @Test func fetchCollectsTheBodyAndSendsTheHeaders() async throws {
+    @Test(arguments: TransportKind.allCases) func fetchCollectsTheBodyAndSendsTheHeaders(kind: TransportKind) async throws {
         let json = #"{"data":{"id":"q6i58"},"success":true,"status":200}"#
         let server = try LoopbackServer { _ in .json(json) }
         defer { server.stop() }
-        let transport = URLSessionTransport(configuration: .init(userAgent: "imgur-archive/test"))
+        let transport = kind.make(userAgent: "imgur-archive/test")
         let response = try await transport.fetch(
             request(server, "/3/album/q6i58?x=1", headers: ["Authorization": "Client-ID abc", "Accept": "application/json"]))
         #expect(response.status == 200)
@@ -142,12 +162,12 @@ struct URLSessionTransportTests {
         #expect(sent.header("User-Agent") == "imgur-archive/test")
     }
 
-    @Test func fetchRefusesBodiesPastTheLimit() async throws {
+    @Test(arguments: TransportKind.allCases) func fetchRefusesBodiesPastTheLimit(kind: TransportKind) async throws {
         let server = try LoopbackServer { request in
             .bytes(distinctBytes(request.path == "/big" ? 5000 : 4096), contentType: "application/json")
         }
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = kind.make()
         let big = request(server, "/big")
         await #expect(throws: HTTPError.bodyTooLarge(url: big.url.absoluteString, limit: 4096)) {
             _ = try await transport.fetch(big, maxBodyBytes: 4096)
@@ -156,7 +176,7 @@ struct URLSessionTransportTests {
         #expect(exact.body == distinctBytes(4096))
     }
 
-    @Test func errorStatusesAreHeadsNotErrors() async throws {
+    @Test(arguments: TransportKind.allCases) func errorStatusesAreHeadsNotErrors(kind: TransportKind) async throws {
         let server = try LoopbackServer { request in
             switch request.path {
             case "/missing": return .notFound()
@@ -165,7 +185,7 @@ struct URLSessionTransportTests {
             }
         }
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = kind.make()
         let missing = try await transport.fetch(request(server, "/missing"))
         #expect(missing.status == 404)
         #expect(missing.body == Data("Not Found".utf8))
@@ -178,32 +198,32 @@ struct URLSessionTransportTests {
         #expect(String(decoding: forbidden.body, as: UTF8.self).contains("Invalid client_id"))
     }
 
-    @Test func rangeRequestsPassThrough() async throws {
+    @Test(arguments: TransportKind.allCases) func rangeRequestsPassThrough(kind: TransportKind) async throws {
         let payload = distinctBytes(100_000)
         let server = try LoopbackServer { request in
             .file(payload, contentType: "image/png", for: request, etag: "\"v1\"")
         }
         defer { server.stop() }
-        let response = try await URLSessionTransport().fetch(
+        let response = try await kind.make().fetch(
             request(server, "/AbCdEfG.png", headers: ["Range": "bytes=60000-", "If-Range": "\"v1\""]))
         #expect(response.status == 206)
         #expect(response.head.headers["content-range"] == "bytes 60000-99999/100000")
         #expect(response.body == payload.subdata(in: 60_000..<100_000))
     }
 
-    @Test func headRequestHasNoBodyAndIsNotShort() async throws {
+    @Test(arguments: TransportKind.allCases) func headRequestHasNoBodyAndIsNotShort(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in .bytes(distinctBytes(5000), contentType: "image/jpeg") }
         defer { server.stop() }
         var request = request(server, "/AbCdEfG.jpg")
         request.method = "HEAD"
-        let response = try await URLSessionTransport().fetch(request)
+        let response = try await kind.make().fetch(request)
         #expect(response.status == 200)
         #expect(response.head.contentLength == 5000)
         #expect(response.body.isEmpty)
         #expect(server.requests.map(\.method) == ["HEAD"])
     }
 
-    @Test func aCompressedBodyNobodyAskedForIsRefusedNotInflated() async throws {
+    @Test(arguments: TransportKind.allCases) func aCompressedBodyNobodyAskedForIsRefusedNotInflated(kind: TransportKind) async throws {
         // "imgur " * 200, gzip-compressed: 36 bytes on the wire, 1200 if inflated.
         let compressed = Data([
             0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xcb, 0xcc, 0x4d, 0x2f, 0x2d, 0x52, 0xc8, 0x1c,
@@ -215,7 +235,7 @@ struct URLSessionTransportTests {
         defer { server.stop() }
         let request = request(server, "/gz")
         let sink = RecordingSink()
-        let error = await failure(URLSessionTransport(), request, sink: sink)
+        let error = await failure(kind.make(), request, sink: sink)
         #expect(error == .unexpectedEncoding(url: request.url.absoluteString, encoding: "gzip"))
         #expect(error?.isTransient == false)
         #expect(sink.receivedHeads.isEmpty, "the sink never sees it")
@@ -247,26 +267,56 @@ struct URLSessionTransportTests {
         #expect(toFoundation < fromLibcurl, "gathered: \(fromLibcurl) pieces became \(toFoundation)")
     }
 
+    /// The libcurl transport hands sinks pieces of up to 256 KiB, not libcurl's 16 KB, every byte in
+    /// order, and a redirect's body never mixes with the next response's.
+    @Test func theCurlTransportGathersBodyPieces() async throws {
+        let body = distinctBytes(8_000_000)
+        let server = try LoopbackServer { request in
+            request.path == "/moved" ? .redirect(to: "/big.mp4") : .bytes(body, contentType: "video/mp4")
+        }
+        defer { server.stop() }
+        let sink = RecordingSink()
+        let head = try await CurlTransport().stream(request(server, "/moved", maxRedirects: 2), into: sink)
+        #expect(head.status == 200)
+        #expect(head.redirects.map(\.path) == ["/big.mp4"])
+        #expect(sink.receivedHeads == [head])
+        #expect(sink.body == body)
+        // Gathered: 8 MB in 16 KB pieces would be 489 of them; in 256 KiB, at least 30.
+        #expect(sink.chunkCount >= 30 && sink.chunkCount < 489 / 2, "\(sink.chunkCount) pieces")
+    }
+
+    @Test func theCurlTransportRefusesARequestWithABody() async throws {
+        let server = try LoopbackServer { _ in .text("x") }
+        defer { server.stop() }
+        var post = request(server, "/3/image")
+        post.method = "POST"
+        post.body = .json(Data("{}".utf8))
+        post.isIdempotent = false
+        let error = await failure(CurlTransport(), post)
+        #expect(error == .connectionFailed(url: post.url.absoluteString, code: -1, reason: "only GET and HEAD go over the media transport"))
+        #expect(server.requestCount == 0)
+    }
+
     // MARK: Sinks that throw
 
-    @Test func sinkErrorOnHeadIsRethrownExactly() async throws {
+    @Test(arguments: TransportKind.allCases) func sinkErrorOnHeadIsRethrownExactly(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in .bytes(distinctBytes(1_000_000), contentType: "image/jpeg") }
         defer { server.stop() }
         let sink = RecordingSink(failOnHead: SinkRefused(tag: "head"))
         await #expect(throws: SinkRefused(tag: "head")) {
-            _ = try await URLSessionTransport().stream(request(server, "/a.jpg"), into: sink)
+            _ = try await kind.make().stream(request(server, "/a.jpg"), into: sink)
         }
         #expect(sink.receivedHeads.count == 1)
         #expect(sink.byteCount == 0)
     }
 
-    @Test func sinkErrorMidBodyAbortsTheTransfer() async throws {
+    @Test(arguments: TransportKind.allCases) func sinkErrorMidBodyAbortsTheTransfer(kind: TransportKind) async throws {
         let server = try LoopbackServer { request in
             request.path == "/big.mp4"
                 ? .bytes(distinctBytes(32_000_000), contentType: "video/mp4") : .text("still here")
         }
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = kind.make()
         let sink = RecordingSink(failAfterBytes: (1_000_000, SinkRefused(tag: "disk full")))
         await #expect(throws: SinkRefused(tag: "disk full")) {
             _ = try await transport.stream(request(server, "/big.mp4"), into: sink)
@@ -283,14 +333,14 @@ struct URLSessionTransportTests {
 
     // MARK: Broken transfers
 
-    @Test func shortBodyIsATransientFailure() async throws {
+    @Test(arguments: TransportKind.allCases) func shortBodyIsATransientFailure(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in
             ServerResponse.bytes(distinctBytes(200_000), contentType: "image/jpeg").with(.shortBody(bytes: 1000))
         }
         defer { server.stop() }
         let request = request(server, "/short.jpg")
         let sink = RecordingSink()
-        let error = try #require(await failure(URLSessionTransport(), request, sink: sink))
+        let error = try #require(await failure(kind.make(), request, sink: sink))
         switch error {
         case .connectionFailed(let url, let code, let reason):
             #expect(url == request.url.absoluteString)
@@ -307,13 +357,13 @@ struct URLSessionTransportTests {
         #expect(sink.body == distinctBytes(200_000).prefix(sink.byteCount))
     }
 
-    @Test func connectionResetIsATransientFailure() async throws {
+    @Test(arguments: TransportKind.allCases) func connectionResetIsATransientFailure(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in
             ServerResponse.bytes(distinctBytes(200_000), contentType: "image/jpeg").with(.dropAfter(bytes: 5000))
         }
         defer { server.stop() }
         let request = request(server, "/reset.jpg")
-        let error = try #require(await failure(URLSessionTransport(), request))
+        let error = try #require(await failure(kind.make(), request))
         guard case .connectionFailed(let url, let code, _) = error else {
             Issue.record("unexpected \(error)")
             return
@@ -323,11 +373,11 @@ struct URLSessionTransportTests {
         #expect(error.isTransient)
     }
 
-    @Test func closeWithoutResponseIsATransientFailure() async throws {
+    @Test(arguments: TransportKind.allCases) func closeWithoutResponseIsATransientFailure(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in ServerResponse().with(.closeWithoutResponse) }
         defer { server.stop() }
         let request = request(server, "/3/album/q6i58")
-        let error = try #require(await failure(URLSessionTransport(), request))
+        let error = try #require(await failure(kind.make(), request))
         guard case .connectionFailed(let url, let code, _) = error else {
             Issue.record("unexpected \(error)")
             return
@@ -338,12 +388,12 @@ struct URLSessionTransportTests {
         #expect(server.requestCount >= 1)
     }
 
-    @Test func refusedConnectionIsATransientFailure() async throws {
+    @Test(arguments: TransportKind.allCases) func refusedConnectionIsATransientFailure(kind: TransportKind) async throws {
         // A port nobody listens on any more.
         let server = try LoopbackServer { _ in ServerResponse() }
         let url = testURL(server.baseURL.absoluteString + "/gone")
         server.stop()
-        let error = try #require(await failure(URLSessionTransport(), HTTPRequest(url: url, idleTimeout: 2, deadline: 5)))
+        let error = try #require(await failure(kind.make(), HTTPRequest(url: url, idleTimeout: 2, deadline: 5)))
         guard case .connectionFailed(let failedURL, _, _) = error else {
             Issue.record("unexpected \(error)")
             return
@@ -354,21 +404,21 @@ struct URLSessionTransportTests {
 
     // MARK: Timeouts
 
-    @Test func stallIsAnIdleTimeout() async throws {
+    @Test(arguments: TransportKind.allCases) func stallIsAnIdleTimeout(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in
             ServerResponse.bytes(distinctBytes(100_000), contentType: "image/jpeg").with(.stallAfter(bytes: 1000))
         }
         defer { server.stop() }
         let request = request(server, "/stall.jpg", idleTimeout: 1, deadline: 60)
         let start = ContinuousClock.now
-        let error = await failure(URLSessionTransport(), request)
+        let error = await failure(kind.make(), request)
         let elapsed = seconds(since: start)
         #expect(error == .timedOut(url: request.url.absoluteString, seconds: 1, idle: true))
         #expect(error?.isTransient == true)
         #expect(elapsed >= 0.9 && elapsed < 30, "took \(elapsed) s")  // the deadline is 60 s
     }
 
-    @Test func tricklePastTheDeadlineIsAnOverallTimeout() async throws {
+    @Test(arguments: TransportKind.allCases) func tricklePastTheDeadlineIsAnOverallTimeout(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in
             ServerResponse.bytes(distinctBytes(1_000_000), contentType: "video/mp4")
                 .with(.trickle(chunkSize: 100, interval: 0.05))
@@ -379,7 +429,7 @@ struct URLSessionTransportTests {
         let request = request(server, "/slow.mp4", idleTimeout: 20, deadline: 3)
         let sink = RecordingSink()
         let start = ContinuousClock.now
-        let error = await failure(URLSessionTransport(), request, sink: sink)
+        let error = await failure(kind.make(), request, sink: sink)
         let elapsed = seconds(since: start)
         #expect(error == .timedOut(url: request.url.absoluteString, seconds: 3, idle: false))
         #expect(error?.isTransient == true)
@@ -391,14 +441,14 @@ struct URLSessionTransportTests {
     /// and its idle timeout does not fire either: the transport's own deadline is what ends it.
     /// FoundationNetworking 6.3.1 never completes a 401 with a Basic challenge, whatever the
     /// delegate answers; the transport ends the transfer itself with the 401 head (body lost).
-    @Test func unauthorizedWithChallengeIsAnsweredAtOnce() async throws {
+    @Test(arguments: TransportKind.allCases) func unauthorizedWithChallengeIsAnsweredAtOnce(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in
             ServerResponse(status: 401, headers: [("WWW-Authenticate", #"Basic realm="imgur""#)], body: Data("no".utf8))
         }
         defer { server.stop() }
         let request = request(server, "/3/account/me", idleTimeout: 5, deadline: 60)
         let start = ContinuousClock.now
-        let response = try await URLSessionTransport().fetch(request)
+        let response = try await kind.make().fetch(request)
         #expect(response.status == 401)
         #expect(response.head.headers["www-authenticate"] == #"Basic realm="imgur""#)
         #expect(seconds(since: start) < 30)  // without the workaround: the 60 s deadline
@@ -406,7 +456,7 @@ struct URLSessionTransportTests {
 
     // MARK: Redirects
 
-    @Test func sameOriginRedirectKeepsAuthorization() async throws {
+    @Test(arguments: TransportKind.allCases) func sameOriginRedirectKeepsAuthorization(kind: TransportKind) async throws {
         let server = try LoopbackServer { request in
             switch request.path {
             case "/3/album/old": return .redirect(to: "/3/album/mid", status: 301)
@@ -416,7 +466,7 @@ struct URLSessionTransportTests {
         }
         defer { server.stop() }
         let request = request(server, "/3/album/old", headers: ["Authorization": "Client-ID abc"])
-        let response = try await URLSessionTransport().fetch(request)
+        let response = try await kind.make().fetch(request)
         #expect(response.status == 200)
         #expect(response.head.url.path == "/3/album/q6i58")
         #expect(response.head.redirects.map(\.path) == ["/3/album/mid", "/3/album/q6i58"])
@@ -425,7 +475,7 @@ struct URLSessionTransportTests {
         #expect(log.map { $0.header("Authorization") } == ["Client-ID abc", "Client-ID abc", "Client-ID abc"])
     }
 
-    @Test func crossOriginRedirectDropsAuthorization() async throws {
+    @Test(arguments: TransportKind.allCases) func crossOriginRedirectDropsAuthorization(kind: TransportKind) async throws {
         let cdn = try LoopbackServer { _ in .bytes(Data("media".utf8), contentType: "image/jpeg") }
         defer { cdn.stop() }
         let target = cdn.baseURL.absoluteString + "/AbCdEfG.jpg"
@@ -434,7 +484,7 @@ struct URLSessionTransportTests {
         #expect(api.port != cdn.port)
 
         let request = request(api, "/3/image/AbCdEfG", headers: ["Authorization": "Client-ID abc", "Accept": "*/*"])
-        let response = try await URLSessionTransport().fetch(request)
+        let response = try await kind.make().fetch(request)
         #expect(response.status == 200)
         #expect(response.body == Data("media".utf8))
         #expect(response.head.url.absoluteString == target)
@@ -446,7 +496,7 @@ struct URLSessionTransportTests {
         #expect(hops.allSatisfy { $0.header("Authorization") == nil && $0.headerValues("Authorization").isEmpty })
     }
 
-    @Test func crossOriginRedirectThenBackStillDropsAuthorization() async throws {
+    @Test(arguments: TransportKind.allCases) func crossOriginRedirectThenBackStillDropsAuthorization(kind: TransportKind) async throws {
         // api -> cdn -> api: once the credentials were dropped they must not come back on the way home either
         // (what matters here is that the CDN never saw them).
         let apiPort = Locked(0)
@@ -457,7 +507,7 @@ struct URLSessionTransportTests {
         }
         defer { api.stop() }
         apiPort.withLock { $0 = api.port }
-        let response = try await URLSessionTransport().fetch(
+        let response = try await kind.make().fetch(
             request(api, "/start", headers: ["Authorization": "Client-ID abc"]))
         #expect(response.status == 200)
         #expect(response.body == Data("done".utf8))
@@ -465,7 +515,7 @@ struct URLSessionTransportTests {
         #expect(api.requests.first?.header("Authorization") == "Client-ID abc")
     }
 
-    @Test func redirectToRemovedPNGIsNotFollowed() async throws {
+    @Test(arguments: TransportKind.allCases) func redirectToRemovedPNGIsNotFollowed(kind: TransportKind) async throws {
         let server = try LoopbackServer { request in
             request.path == "/removed.png"
                 ? .bytes(distinctBytes(503), contentType: "image/png")
@@ -473,7 +523,7 @@ struct URLSessionTransportTests {
         }
         defer { server.stop() }
         let request = request(server, "/AbCdEfG.jpg", stopAt: ["/removed.png"])
-        let response = try await URLSessionTransport().fetch(request)
+        let response = try await kind.make().fetch(request)
         #expect(response.status == 302)
         #expect(response.head.headers["location"] == "/removed.png")
         #expect(response.body.isEmpty)
@@ -482,49 +532,49 @@ struct URLSessionTransportTests {
 
     /// `HTTPResponseHead.redirects` is "every URL a redirect led to (empty when none was followed)": a
     /// redirect deliberately not followed is not listed (an earlier `Transfer.redirect` appended it first).
-    @Test func stoppedRedirectIsNotListedAsFollowed() async throws {
+    @Test(arguments: TransportKind.allCases) func stoppedRedirectIsNotListedAsFollowed(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in .redirect(to: "/removed.png") }
         defer { server.stop() }
         let request = request(server, "/AbCdEfG.jpg", stopAt: ["/removed.png"])
-        let head = try await URLSessionTransport().stream(request, into: RecordingSink())
+        let head = try await kind.make().stream(request, into: RecordingSink())
         #expect(head.status == 302)
         #expect(head.url == request.url)
         #expect(head.redirects == [])
     }
 
-    @Test func redirectToRemovedPNGOnAnotherHostIsNotFollowed() async throws {
+    @Test(arguments: TransportKind.allCases) func redirectToRemovedPNGOnAnotherHostIsNotFollowed(kind: TransportKind) async throws {
         let cdn = try LoopbackServer { _ in .bytes(distinctBytes(503), contentType: "image/png") }
         defer { cdn.stop() }
         let location = cdn.baseURL.absoluteString + "/removed.png"
         let server = try LoopbackServer { _ in .redirect(to: location, status: 301) }
         defer { server.stop() }
-        let response = try await URLSessionTransport().fetch(request(server, "/AbCdEfG.jpg", stopAt: ["/removed.png"]))
+        let response = try await kind.make().fetch(request(server, "/AbCdEfG.jpg", stopAt: ["/removed.png"]))
         #expect(response.status == 301)
         #expect(response.head.headers["location"] == location)
         #expect(cdn.requestCount == 0)
     }
 
-    @Test(arguments: [0, 2])
-    func tooManyRedirects(limit: Int) async throws {
+    @Test(arguments: TransportKind.allCases, [0, 2])
+    func tooManyRedirects(kind: TransportKind, limit: Int) async throws {
         let server = try LoopbackServer { request in
             let step = Int(request.path.split(separator: "/").last ?? "") ?? 0
             return .redirect(to: "/loop/\(step + 1)")
         }
         defer { server.stop() }
         let request = request(server, "/loop/0", maxRedirects: limit)
-        let error = await failure(URLSessionTransport(), request)
+        let error = await failure(kind.make(), request)
         #expect(error == .tooManyRedirects(url: request.url.absoluteString, limit: limit))
         #expect(error?.isTransient == false)
         #expect(server.requests.map(\.path) == (0...limit).map { "/loop/\($0)" })
     }
 
-    @Test func redirectsWithinTheLimitAreFollowed() async throws {
+    @Test(arguments: TransportKind.allCases) func redirectsWithinTheLimitAreFollowed(kind: TransportKind) async throws {
         let server = try LoopbackServer { request in
             let step = Int(request.path.split(separator: "/").last ?? "") ?? 0
             return step == 3 ? .text("end") : .redirect(to: "/loop/\(step + 1)")
         }
         defer { server.stop() }
-        let response = try await URLSessionTransport().fetch(request(server, "/loop/0", maxRedirects: 3))
+        let response = try await kind.make().fetch(request(server, "/loop/0", maxRedirects: 3))
         #expect(response.body == Data("end".utf8))
         #expect(response.head.redirects.map(\.path) == ["/loop/1", "/loop/2", "/loop/3"])
     }
@@ -550,13 +600,13 @@ struct URLSessionTransportTests {
 
     // MARK: Cancellation
 
-    @Test func cancellingALongTransferThrowsPromptly() async throws {
+    @Test(arguments: TransportKind.allCases) func cancellingALongTransferThrowsPromptly(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in
             ServerResponse.bytes(distinctBytes(10_000_000), contentType: "video/mp4")
                 .with(.trickle(chunkSize: 1024, interval: 0.02))
         }
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = kind.make()
         let sink = RecordingSink()
         let request = request(server, "/long.mp4", idleTimeout: 5, deadline: 30)
         let task = Task { try await transport.stream(request, into: sink) }
@@ -571,10 +621,10 @@ struct URLSessionTransportTests {
         #expect(await waitUntil(timeout: 60) { server.openConnectionCount == 0 })
     }
 
-    @Test func cancelledBeforeStartSendsNothing() async throws {
+    @Test(arguments: TransportKind.allCases) func cancelledBeforeStartSendsNothing(kind: TransportKind) async throws {
         let server = try LoopbackServer { _ in .text("x") }
         defer { server.stop() }
-        let transport = URLSessionTransport()
+        let transport = kind.make()
         let request = request(server, "/x")
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
@@ -585,14 +635,14 @@ struct URLSessionTransportTests {
         #expect(server.requestCount == 0)
     }
 
-    @Test func cancellingARequestQueuedBehindTheLimitThrowsPromptly() async throws {
+    @Test(arguments: TransportKind.allCases) func cancellingARequestQueuedBehindTheLimitThrowsPromptly(kind: TransportKind) async throws {
         let server = try LoopbackServer { request in
             request.path == "/stall"
                 ? ServerResponse.bytes(distinctBytes(10_000), contentType: "image/jpeg").with(.stallAfter(bytes: 10))
                 : .text("ok")
         }
         defer { server.stop() }
-        let transport = URLSessionTransport(configuration: .init(sessions: 1, connectionsPerSession: 1))
+        let transport = kind.make(connections: 1)
         let holderSink = RecordingSink()
         let holder = Task { try await transport.stream(request(server, "/stall", idleTimeout: 60), into: holderSink) }
         #expect(await waitUntil { holderSink.receivedHeads.count == 1 })
@@ -612,7 +662,7 @@ struct URLSessionTransportTests {
 
     // MARK: Concurrency
 
-    @Test func moreTransfersThanConnectionsAreQueuedNotTimedOut() async throws {
+    @Test(arguments: TransportKind.allCases) func moreTransfersThanConnectionsAreQueuedNotTimedOut(kind: TransportKind) async throws {
         let gauge = Locked((now: 0, peak: 0))
         let server = try LoopbackServer { request in
             gauge.withLock {
@@ -626,7 +676,7 @@ struct URLSessionTransportTests {
             return .bytes(distinctBytes(300_000, seed: UInt64(index)), contentType: "image/jpeg")
         }
         defer { server.stop() }
-        let transport = URLSessionTransport(configuration: .init(sessions: 2, connectionsPerSession: 2))
+        let transport = kind.make(connections: 4)
         let start = ContinuousClock.now
         let bodies = try await withThrowingTaskGroup(of: (Int, Data).self) { group in
             for index in 0..<8 {

@@ -1,0 +1,227 @@
+import CCurlShim
+import Foundation
+
+/// One request of a `CurlTransport`, hop by hop: reads each response's head, follows redirects the
+/// way `Transfer` does for URLSession (credentials never to another origin, the removed-media
+/// redirect returned as the answer), streams the final body into the sink and says how it ended.
+///
+/// Only the worker thread running it touches its state.
+final class CurlExchange: @unchecked Sendable {
+    let request: HTTPRequest
+    private var headers: [String: String]
+    private let sink: any ResponseSink
+
+    private var url: URL
+    private var redirects: [URL] = []
+    /// Body pieces handed to the sink.
+    private(set) var pieces = 0
+
+    // The response being read.
+    private var status = 0
+    private var fields = HTTPHeaders()
+    private var head: HTTPResponseHead?
+    private var received: Int64 = 0
+    private var redirectTarget: URL?
+    /// Why a callback stopped the transfer.
+    private var failure: (any Error)?
+
+    init(request: HTTPRequest, headers: [String: String], sink: any ResponseSink) {
+        self.request = request
+        self.headers = headers
+        self.sink = sink
+        url = request.url
+    }
+
+    func run(on handle: OpaquePointer, number: UInt64) -> Result<HTTPResponseHead, any Error> {
+        let start = ContinuousClock.now
+        let address = request.url.absoluteString
+        while true {
+            let left = request.deadline - seconds(since: start)
+            guard left > 0 else { return .failure(HTTPError.timedOut(url: address, seconds: request.deadline, idle: false)) }
+            status = 0
+            fields = HTTPHeaders()
+            head = nil
+            redirectTarget = nil
+            let result = perform(on: handle, number: number, deadline: left)
+            switch Int(result.outcome) {
+            case Int(IA_DIRECT_CANCELLED): return .failure(CancellationError())
+            case Int(IA_DIRECT_IDLE):
+                return .failure(HTTPError.timedOut(url: address, seconds: request.idleTimeout, idle: true))
+            case Int(IA_DIRECT_DEADLINE):
+                return .failure(HTTPError.timedOut(url: address, seconds: request.deadline, idle: false))
+            case Int(IA_DIRECT_STOPPED): return .failure(failure ?? CancellationError())
+            case Int(IA_DIRECT_FAILED): return .failure(error(for: result))
+            default: break
+            }
+            if let target = redirectTarget {
+                redirects.append(target)
+                // Credentials meant for the API never reach another origin, nor come back after.
+                if !Transfer.sameOrigin(target, request.url) {
+                    headers = headers.filter { $0.key.lowercased() != "authorization" }
+                }
+                url = target
+                continue
+            }
+            guard let head else {
+                return .failure(HTTPError.connectionFailed(url: address, code: -1011, reason: "no response"))
+            }
+            if let expected = head.contentLength, request.method.uppercased() != "HEAD", head.status >= 200,
+                head.status != 204, head.status != 304, received != expected
+            {
+                return .failure(HTTPError.incompleteBody(url: address, expected: expected, received: received))
+            }
+            return .success(head)
+        }
+    }
+
+    private func seconds(since start: ContinuousClock.Instant) -> TimeInterval {
+        let elapsed = ContinuousClock.now - start
+        return TimeInterval(elapsed.components.seconds) + TimeInterval(elapsed.components.attoseconds) / 1e18
+    }
+
+    // MARK: Calling libcurl
+
+    private func perform(on handle: OpaquePointer, number: UInt64, deadline: TimeInterval) -> ia_direct_result {
+        let lines = headers.sorted { $0.key < $1.key }.map { strdup("\($0.key): \($0.value)") }
+        defer { lines.forEach { free($0) } }
+        var result = ia_direct_result()
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        url.absoluteString.withCString { address in
+            request.method.uppercased().withCString { method in
+                lines.map { UnsafePointer($0) }.withUnsafeBufferPointer { pointers in
+                    var call = ia_direct_request()
+                    call.transfer = number
+                    call.url = address
+                    call.method = method
+                    call.headers = pointers.baseAddress
+                    call.header_count = Int32(pointers.count)
+                    call.idle_ms = Self.milliseconds(request.idleTimeout)
+                    call.deadline_ms = Self.milliseconds(deadline)
+                    call.context = context
+                    call.on_header = { context, line, length in
+                        let exchange = Unmanaged<CurlExchange>.fromOpaque(context!).takeUnretainedValue()
+                        return exchange.header(UnsafeRawBufferPointer(start: line, count: length)) ? 0 : 1
+                    }
+                    call.on_body = { context, bytes, length in
+                        let exchange = Unmanaged<CurlExchange>.fromOpaque(context!).takeUnretainedValue()
+                        return exchange.body(UnsafeRawBufferPointer(start: bytes, count: length)) ? 0 : 1
+                    }
+                    ia_direct_perform(handle, &call, &result)
+                }
+            }
+        }
+        return result
+    }
+
+    private static func milliseconds(_ seconds: TimeInterval) -> Int64 {
+        max(1, Int64((seconds * 1000).rounded(.up).clamped(to: 1...1e15)))
+    }
+
+    // MARK: Callbacks (on the worker thread, inside ia_direct_perform)
+
+    /// One header line; false stops the transfer.
+    private func header(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        // "\r\n" is one Character: trimmed as scalars.
+        let line = String(decoding: bytes, as: Unicode.ASCII.self).trimmingCharacters(in: .newlines)
+        if line.hasPrefix("HTTP/") {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            fields = HTTPHeaders()
+            return true
+        }
+        if line.isEmpty { return headComplete() }
+        guard let colon = line.firstIndex(of: ":") else { return true }
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        fields[name] = fields[name].map { "\($0), \(value)" } ?? value
+        return true
+    }
+
+    private func headComplete() -> Bool {
+        let address = request.url.absoluteString
+        if (100..<200).contains(status) { return true }  // an interim answer: the real head follows
+        if [301, 302, 303, 307, 308].contains(status), let location = fields["location"],
+            let target = URL(string: location.trimmingCharacters(in: .whitespaces), relativeTo: url)?.absoluteURL
+        {
+            // Not followed: the redirect itself is the answer, and `redirects` lists only hops taken.
+            if !request.stopRedirectsToPathSuffixes.contains(where: { target.path.hasSuffix($0) }) {
+                guard ["http", "https"].contains(target.scheme?.lowercased() ?? "") else {
+                    failure = HTTPError.connectionFailed(url: address, code: -1002, reason: "redirect to an unsupported URL")
+                    return false
+                }
+                guard redirects.count < request.maxRedirects else {
+                    failure = HTTPError.tooManyRedirects(url: address, limit: request.maxRedirects)
+                    return false
+                }
+                redirectTarget = target
+                return true
+            }
+        }
+        // libcurl decodes nothing: a compressed body would reach the sink as it came.
+        if let encoding = fields["content-encoding"]?.trimmingCharacters(in: .whitespaces), !encoding.isEmpty,
+            encoding.lowercased() != "identity"
+        {
+            failure = HTTPError.unexpectedEncoding(url: address, encoding: encoding)
+            return false
+        }
+        let head = HTTPResponseHead(status: status, url: url, headers: fields, redirects: redirects)
+        self.head = head
+        received = 0
+        do {
+            try sink.receive(head: head)
+            return true
+        } catch {
+            failure = error
+            return false
+        }
+    }
+
+    /// A piece of a body; false stops the transfer. A followed redirect's body is dropped.
+    private func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard head != nil, redirectTarget == nil else { return true }
+        received += Int64(bytes.count)
+        pieces += 1
+        do {
+            try sink.receive(chunk: Data(bytes))
+            return true
+        } catch {
+            failure = error
+            return false
+        }
+    }
+
+    // MARK: Errors
+
+    private func error(for result: ia_direct_result) -> HTTPError {
+        let address = request.url.absoluteString
+        let code = Int(result.code)
+        if code == 18, let head, let expected = head.contentLength {  // CURLE_PARTIAL_FILE
+            return .incompleteBody(url: address, expected: expected, received: received)
+        }
+        let reason = withUnsafeBytes(of: result.reason) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return .connectionFailed(url: address, code: Self.urlErrorCode(curl: code), reason: reason)
+    }
+
+    /// The `URLError` code URLSession reports for the same failure, so that retries and messages do
+    /// not depend on the transport (`HTTPError.neverConnectedCodes`).
+    static func urlErrorCode(curl code: Int) -> Int {
+        switch code {
+        case 1: -1002  // unsupported protocol
+        case 3: -1000  // malformed URL
+        case 5, 6: -1003  // could not resolve the proxy, the host
+        case 7: -1004  // could not connect
+        case 8, 52: -1011  // weird reply, nothing at all
+        case 16, 18, 55, 56, 92: -1005  // HTTP/2 framing, partial body, send and receive errors
+        case 28: -1001  // timed out
+        case 60: -1202  // certificate not trusted
+        case 35, 53, 54, 58, 59, 64, 66, 77, 80, 82, 83, 90, 91: -1200  // TLS
+        default: -1
+        }
+    }
+}
+
+extension Comparable {
+    fileprivate func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
+}
