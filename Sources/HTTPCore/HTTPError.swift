@@ -41,6 +41,8 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
     /// URL error codes that mean no connection was ever made: the server cannot have seen the
     /// request (cannot find host, cannot connect, DNS failure, not connected).
     static let neverConnectedCodes: Set<Int> = [-1003, -1004, -1006, -1009]
+    /// `URLError.serverCertificateUntrusted`.
+    static let untrustedCertificateCode = -1202
 
     private static func hostOf(_ url: String) -> String {
         URL(string: url)?.host ?? url
@@ -60,7 +62,9 @@ public enum HTTPError: Error, Equatable, Sendable, CustomStringConvertible {
 extension HTTPError: RetryableError {
     public var isTransient: Bool {
         switch self {
-        case .connectionFailed, .timedOut, .incompleteBody, .cancelledUnsent: true
+        // A certificate the machine does not trust stays untrusted: said at once, not retried.
+        case .connectionFailed(_, let code, _): code != Self.untrustedCertificateCode
+        case .timedOut, .incompleteBody, .cancelledUnsent: true
         case .tooManyRedirects, .bodyTooLarge, .unexpectedEncoding: false
         }
     }

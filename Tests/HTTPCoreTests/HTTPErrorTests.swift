@@ -9,6 +9,8 @@ import Testing
     static let table: [(HTTPError, transient: Bool, text: String)] = [
         (.connectionFailed(url: url, code: -1005, reason: "The network connection was lost."), true,
          "connection to api.imgur.com failed: The network connection was lost."),
+        (.connectionFailed(url: url, code: -1202, reason: "SSL certificate problem: unable to get local issuer certificate"),
+         false, "connection to api.imgur.com failed: SSL certificate problem: unable to get local issuer certificate"),
         (.timedOut(url: url, seconds: 30, idle: true), true, "no data from api.imgur.com for 30s"),
         (.timedOut(url: url, seconds: 0.5, idle: false), true, "request to api.imgur.com took longer than 0.5s"),
         (.timedOut(url: url, seconds: 90.4, idle: false), true, "request to api.imgur.com took longer than 90s"),
