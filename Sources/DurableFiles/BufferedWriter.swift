@@ -13,10 +13,9 @@ import Darwin
 /// Writes a stream to a file in large pieces and hashes it, on its own queue, while the network
 /// thread goes on receiving.
 ///
-/// FoundationNetworking hands media over on one serial queue per session, in pieces of up to 256 KiB
-/// (libcurl gives 16 KB, CURL_MAX_WRITE_SIZE; CCurlShim gathers them). Copying each piece into a
-/// buffer is all that queue does here: a
-/// full buffer goes to this writer's queue, which writes it with one `write(2)` and then feeds it
+/// The media transport hands the body over on its thread in pieces of up to 256 KiB (libcurl gives
+/// 16 KB, CURL_MAX_WRITE_SIZE; CCurlShim gathers them). Copying each piece into a buffer is all that
+/// thread does here: a full buffer goes to this writer's queue, which writes it with one `write(2)` and then feeds it
 /// to SHA-256, in order, so the digest covers exactly the bytes in the file. With both buffers
 /// busy the network thread waits, which slows the socket down: memory stays at two buffers per
 /// transfer whatever the file size.
@@ -61,20 +60,18 @@ public final class BufferedWriter: @unchecked Sendable {
 
     /// Accepts more bytes.
     /// - Throws: the error that stopped an earlier write (disk full, ...).
-    public func append(_ data: Data) throws(FileError) {
+    public func append(_ bytes: UnsafeRawBufferPointer) throws(FileError) {
         if let failure = failure.withLock({ $0 }) { throw failure }
         guard current != nil else { throw FileError.write(path: file.path, reason: "already finished") }
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                guard let current else { return }
-                let count = min(bytes.count - offset, capacity - used)
-                UnsafeMutableRawBufferPointer(rebasing: current.memory[used..<used + count])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
-                used += count
-                offset += count
-                if used == capacity { handOver() }
-            }
+        var offset = 0
+        while offset < bytes.count {
+            guard let current else { return }
+            let count = min(bytes.count - offset, capacity - used)
+            UnsafeMutableRawBufferPointer(rebasing: current.memory[used..<used + count])
+                .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+            used += count
+            offset += count
+            if used == capacity { handOver() }
         }
     }
 

@@ -182,7 +182,7 @@ final class CurlExchange: @unchecked Sendable {
         received += Int64(bytes.count)
         pieces += 1
         do {
-            try sink.receive(chunk: Data(bytes))
+            try sink.receive(chunk: bytes)
             return true
         } catch {
             failure = error

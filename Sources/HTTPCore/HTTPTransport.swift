@@ -18,8 +18,9 @@ public protocol HTTPTransport: Sendable {
 public protocol ResponseSink: AnyObject, Sendable {
     /// The status and headers arrived. Throwing aborts the transfer.
     func receive(head: HTTPResponseHead) throws
-    /// The next piece of the body. Throwing aborts the transfer.
-    func receive(chunk: Data) throws
+    /// The next piece of the body, lent for the call: the bytes are the transport's buffer, to be
+    /// copied, never kept. Throwing aborts the transfer.
+    func receive(chunk: UnsafeRawBufferPointer) throws
 }
 
 extension HTTPTransport {
@@ -49,10 +50,10 @@ private final class BodyCollector: ResponseSink, @unchecked Sendable {
         body.removeAll(keepingCapacity: true)
     }
 
-    func receive(chunk: Data) throws {
+    func receive(chunk: UnsafeRawBufferPointer) throws {
         guard body.count + chunk.count <= limit else {
             throw HTTPError.bodyTooLarge(url: url.absoluteString, limit: limit)
         }
-        body.append(chunk)
+        body.append(chunk.assumingMemoryBound(to: UInt8.self))
     }
 }

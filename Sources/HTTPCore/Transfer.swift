@@ -119,7 +119,7 @@ final class Transfer: Sendable {
     func didReceive(_ data: Data) {
         guard !isStopping else { return }
         state.withLock { $0.received += Int64(data.count) }
-        do { try sink.receive(chunk: data) } catch { stop(.sink(error)) }
+        do { try data.withUnsafeBytes { try sink.receive(chunk: $0) } } catch { stop(.sink(error)) }
     }
 
     /// The request to follow, or nil to stop and hand the redirect response itself to the sink.

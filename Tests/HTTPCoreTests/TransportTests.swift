@@ -24,9 +24,9 @@ final class RecordingSink: ResponseSink, @unchecked Sendable {
         if let failOnHead { throw failOnHead }
     }
 
-    func receive(chunk: Data) throws {
+    func receive(chunk: UnsafeRawBufferPointer) throws {
         let total = lock.withLock { () -> Int in
-            data.append(chunk)
+            data.append(chunk.assumingMemoryBound(to: UInt8.self))
             chunks += 1
             return data.count
         }

@@ -23,7 +23,7 @@ public final class ClosureTransport: HTTPTransport, Sendable {
         }
         let response = try answer(request, index)
         try sink.receive(head: response.head)
-        if !response.body.isEmpty { try sink.receive(chunk: response.body) }
+        if !response.body.isEmpty { try response.body.withUnsafeBytes { try sink.receive(chunk: $0) } }
         return response.head
     }
 

@@ -103,7 +103,7 @@ final class MediaSink: ResponseSink, @unchecked Sendable {
         }
     }
 
-    func receive(chunk: Data) throws {
+    func receive(chunk: UnsafeRawBufferPointer) throws {
         guard case .body(let total) = disposition, let writer else { return }
         if firstBytes.count < MediaType.prefixLength {
             firstBytes.append(contentsOf: chunk.prefix(MediaType.prefixLength - firstBytes.count))
