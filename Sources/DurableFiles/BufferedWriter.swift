@@ -36,7 +36,7 @@ public final class BufferedWriter: @unchecked Sendable {
 
     /// - Parameters:
     ///   - hasher: the digest state over the `offset` bytes already in the file.
-    public init(_ file: OpenFile, hasher: SHA256 = SHA256(), offset: Int64 = 0, capacity: Int = 512 * 1024) {
+    public init(_ file: OpenFile, hasher: SHA256 = SHA256(), offset: Int64 = 0, capacity: Int = 256 * 1024) {
         self.file = file
         self.capacity = max(4096, capacity)
         self.hasher = hasher
@@ -130,7 +130,7 @@ public final class BufferedWriter: @unchecked Sendable {
 ///
 /// Released buffers wait in a small pool for the next file: a fresh mapping is faulted in page by
 /// page and zeroed by the kernel, which was 8% of a 500 MB run's CPU samples (about 0.6 CPU-s/GB,
-/// docs/performance.md). The pool holds at most `pooledBuffers` (8 MiB), whatever the number of
+/// docs/performance.md). The pool holds at most `pooledBuffers` (4 MiB), whatever the number of
 /// files waiting for their flush.
 private let pooledBuffers = 16
 private let pool = Mutex<[UnsafeMutableRawBufferPointer]>([])

@@ -214,6 +214,11 @@ import Testing
         let result = try await BinaryRunner.run(["https://imgur.com/a/q6i58"], environment: environment, directory: harness.directory)
         #expect(result.status == 0, "\(result.out)\(result.err)")
         #expect(harness.imgur.requests("/3/album/q6i58").first?.target.hasPrefix("http://127.0.0.1:1/3/album/q6i58") == true)
+        // The media transport (libcurl directly) goes through the proxy too: each media request came
+        // in the absolute form.
+        let media = harness.imgur.requests("/media/")
+        #expect(media.count == FakeMedia.sampleAlbum().count)
+        #expect(media.allSatisfy { $0.target.hasPrefix("http://") }, "\(media.map(\.target))")
     }
 
     // MARK: Smaller things (items 10 and 14)
