@@ -28,7 +28,7 @@ enum {
     OPT_HEADERDATA = 10029, OPT_CUSTOMREQUEST = 10036, OPT_CAPATH = 10097, OPT_PROTOCOLS_STR = 10318,
     OPT_REDIR_PROTOCOLS_STR = 10319, OPT_WRITEFUNCTION = 20011, OPT_HEADERFUNCTION = 20079,
     OPT_NOPROGRESS = 43, OPT_NOBODY = 44, OPT_FOLLOWLOCATION = 52, OPT_HTTPGET = 80, OPT_NOSIGNAL = 99,
-    OPT_HTTP_CONTENT_DECODING = 136, OPT_TCP_KEEPALIVE = 213, OPT_SUPPRESS_CONNECT_HEADERS = 265,
+    OPT_HTTP_CONTENT_DECODING = 158, OPT_TCP_KEEPALIVE = 213, OPT_SUPPRESS_CONNECT_HEADERS = 265, OPT_QUICK_EXIT = 322,
 };
 enum { OPT_CAINFO = 10065, OPT_SSL_CTX_FUNCTION = 20108, OPT_SSL_CTX_DATA = 10109, INFO_CAINFO = 0x100000 + 61 };
 enum { MSG_DONE = 1, E_OK = 0, M_OK = 0, ERROR_SIZE = 256 };
@@ -44,13 +44,17 @@ typedef int (*multi_perform_fn)(CURLM *, int *);
 typedef int (*multi_poll_fn)(CURLM *, void *, unsigned, int, int *);
 typedef Message *(*multi_info_read_fn)(CURLM *, int *);
 typedef int (*easy_getinfo_fn)(CURL *, int, ...);
+/// The start of curl_version_info_data, the same in every libcurl since 7.10.
+typedef struct { int age; const char *version; unsigned int version_num; const char *host; int features;
+                 const char *ssl_version; long ssl_version_num; } version_info;
+typedef version_info *(*version_info_fn)(int);
 typedef struct curl_slist *(*slist_append_fn)(struct curl_slist *, const char *);
 typedef void (*slist_free_fn)(struct curl_slist *);
 
 /// libcurl's functions, looked up once.
 static struct {
     easy_init_fn easy_init; easy_void_fn easy_cleanup, easy_reset; easy_setopt_fn easy_setopt;
-    easy_strerror_fn easy_strerror; easy_getinfo_fn easy_getinfo; multi_init_fn multi_init; multi_cleanup_fn multi_cleanup, multi_wakeup;
+    easy_strerror_fn easy_strerror; easy_getinfo_fn easy_getinfo; version_info_fn version_info; multi_init_fn multi_init; multi_cleanup_fn multi_cleanup, multi_wakeup;
     multi_handle_fn multi_add, multi_remove; multi_perform_fn multi_perform; multi_poll_fn multi_poll;
     multi_info_read_fn multi_info_read; slist_append_fn slist_append; slist_free_fn slist_free;
 } curl;
@@ -73,6 +77,7 @@ static int look_up(void) {
     curl.easy_setopt = (easy_setopt_fn)find("curl_easy_setopt", &missing);
     curl.easy_strerror = (easy_strerror_fn)find("curl_easy_strerror", &missing);
     curl.easy_getinfo = (easy_getinfo_fn)find("curl_easy_getinfo", &missing);
+    curl.version_info = (version_info_fn)find("curl_version_info", &missing);
     curl.multi_init = (multi_init_fn)find("curl_multi_init", &missing);
     curl.multi_cleanup = (multi_cleanup_fn)find("curl_multi_cleanup", &missing);
     curl.multi_wakeup = (multi_cleanup_fn)find("curl_multi_wakeup", &missing);
@@ -103,7 +108,25 @@ static struct {
     void (*set1_cert_store)(SSL_CTX *, X509_STORE *);
 } ca = { PTHREAD_ONCE_INIT, NULL, NULL };
 
+/// Whether this libcurl and the OpenSSL found by name are ones the shared store is right for: libcurl sets
+/// up its own store before calling CURLOPT_SSL_CTX_FUNCTION in 7.x and from 8.3.0 on (8.1 and 8.2 set it up
+/// after, on whatever store the callback gave: that one would be changed from several threads), and the
+/// X509_* functions must be those of the libcrypto libcurl uses, not of another one loaded beside it.
+static int store_can_be_shared(void) {
+    version_info *v = curl.version_info(0);
+    if (!v || !v->ssl_version) return 0;
+    if (v->version_num >= 0x080100 && v->version_num < 0x080300) return 0;
+    unsigned major, minor, patch;
+    if (sscanf(v->ssl_version, "OpenSSL/%u.%u.%u", &major, &minor, &patch) != 3) return 0;
+    unsigned long (*number)(void) = (unsigned long (*)(void))dlsym(RTLD_DEFAULT, "OpenSSL_version_num");
+    if (!number) return 0;
+    unsigned long n = number();  // 0xMNN00PP0 from OpenSSL 3.0 on, 0xMNNFFPPS before
+    if (major >= 3) return ((n >> 28) & 0xF) == major && ((n >> 20) & 0xFF) == minor && ((n >> 4) & 0xFF) == patch;
+    return ((n >> 28) & 0xF) == major && ((n >> 20) & 0xFF) == minor && ((n >> 12) & 0xFF) == patch;
+}
+
 static void load_shared_store(void) {
+    if (!store_can_be_shared()) return;
     // The bundle libcurl would load: its default, not something of a handle's.
     CURL *probe = curl.easy_init();
     if (!probe) return;
@@ -231,6 +254,7 @@ static size_t on_header(char *data, size_t size, size_t count, void *userp) {
     d->last_byte_ms = now_ms();
     if (!pass_on(d)) return 0;  // a previous response's body, all of it, before the next head
     if (d->request->on_header(d->request->context, data, n) != 0) { d->stopped = 1; return 0; }
+    d->last_byte_ms = now_ms();  // the caller's time with the head (a durable write) is not the server's silence
     return n;
 }
 
@@ -247,6 +271,9 @@ static int configure(ia_direct *d, const ia_direct_request *r, struct curl_slist
     rc |= curl.easy_setopt(e, OPT_NOSIGNAL, 1L);
     rc |= curl.easy_setopt(e, OPT_TCP_KEEPALIVE, 1L);
     rc |= curl.easy_setopt(e, OPT_SUPPRESS_CONNECT_HEADERS, 1L);
+    // Removing a handle does not wait for a hanging name lookup (libcurl 7.87+; older ones ignore it): a
+    // cancelled or timed-out transfer ends at once.
+    curl.easy_setopt(e, OPT_QUICK_EXIT, 1L);
     // Wire bytes only: nothing is inflated (no Accept-Encoding is set, and decoding is off).
     rc |= curl.easy_setopt(e, OPT_HTTP_CONTENT_DECODING, 0L);
     // Trust from the CA bundle alone (curl_shim.c, 3), parsed once for all handles.
@@ -286,11 +313,13 @@ void ia_direct_perform(ia_direct *d, const ia_direct_request *r, ia_direct_resul
     if (configure(d, r, headers) != 0) { out->outcome = IA_DIRECT_FAILED; out->code = 48; goto done; }
     long long start = now_ms();
     d->last_byte_ms = start;
-    if (curl.multi_add(d->multi, d->easy) != M_OK) { out->outcome = IA_DIRECT_FAILED; out->code = 2; goto done; }
+    int ac = curl.multi_add(d->multi, d->easy);
+    if (ac != M_OK) { out->outcome = IA_DIRECT_FAILED; out->code = 2; out->multi_code = ac; goto done; }
     for (;;) {
         if (atomic_load(&d->cancelled) == r->transfer) { out->outcome = IA_DIRECT_CANCELLED; break; }
         int running = 0;
-        if (curl.multi_perform(d->multi, &running) != M_OK) { out->outcome = IA_DIRECT_FAILED; out->code = 2; break; }
+        int mc = curl.multi_perform(d->multi, &running);
+        if (mc != M_OK) { out->outcome = IA_DIRECT_FAILED; out->code = 2; out->multi_code = mc; break; }
         int queued = 0, finished = 0;
         Message *m;
         while ((m = curl.multi_info_read(d->multi, &queued))) {
@@ -315,9 +344,11 @@ void ia_direct_perform(ia_direct *d, const ia_direct_request *r, ia_direct_resul
         wait = min_long(wait, start + r->deadline_ms - now);
         wait = min_long(wait, d->last_byte_ms + r->idle_ms - now);
         if (d->used > 0) wait = min_long(wait, d->first_gathered_ms + GATHER_MS - now);
-        if (curl.multi_poll(d->multi, NULL, 0, (int)(wait < 1 ? 1 : wait), NULL) != M_OK) {
+        int pc = curl.multi_poll(d->multi, NULL, 0, (int)(wait < 1 ? 1 : wait), NULL);
+        if (pc != M_OK) {
             out->outcome = IA_DIRECT_FAILED;
             out->code = 2;
+            out->multi_code = pc;
             break;
         }
     }
@@ -325,7 +356,9 @@ void ia_direct_perform(ia_direct *d, const ia_direct_request *r, ia_direct_resul
     curl.multi_remove(d->multi, d->easy);
 done:
     if (headers) curl.slist_free(headers);
-    if (out->outcome == IA_DIRECT_FAILED) {
+    if (out->outcome == IA_DIRECT_FAILED && out->multi_code != 0) {
+        snprintf(out->reason, sizeof out->reason, "libcurl multi interface error %d", out->multi_code);
+    } else if (out->outcome == IA_DIRECT_FAILED) {
         const char *text = d->error[0] ? d->error : curl.easy_strerror(out->code);
         snprintf(out->reason, sizeof out->reason, "%s", text ? text : "libcurl error");
     }

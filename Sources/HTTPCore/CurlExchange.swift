@@ -8,7 +8,7 @@ import Foundation
 /// Only the worker thread running it touches its state.
 final class CurlExchange: @unchecked Sendable {
     let request: HTTPRequest
-    private var headers: [String: String]
+    private var headers: [(name: String, value: String)]
     private let sink: any ResponseSink
 
     private var url: URL
@@ -19,13 +19,14 @@ final class CurlExchange: @unchecked Sendable {
     // The response being read.
     private var status = 0
     private var fields = HTTPHeaders()
+    private var lastField: String?
     private var head: HTTPResponseHead?
     private var received: Int64 = 0
     private var redirectTarget: URL?
     /// Why a callback stopped the transfer.
     private var failure: (any Error)?
 
-    init(request: HTTPRequest, headers: [String: String], sink: any ResponseSink) {
+    init(request: HTTPRequest, headers: [(name: String, value: String)], sink: any ResponseSink) {
         self.request = request
         self.headers = headers
         self.sink = sink
@@ -57,7 +58,7 @@ final class CurlExchange: @unchecked Sendable {
                 redirects.append(target)
                 // Credentials meant for the API never reach another origin, nor come back after.
                 if !Transfer.sameOrigin(target, request.url) {
-                    headers = headers.filter { $0.key.lowercased() != "authorization" }
+                    headers = headers.filter { $0.name.lowercased() != "authorization" }
                 }
                 url = target
                 continue
@@ -82,7 +83,10 @@ final class CurlExchange: @unchecked Sendable {
     // MARK: Calling libcurl
 
     private func perform(on handle: OpaquePointer, number: UInt64, deadline: TimeInterval) -> ia_direct_result {
-        let lines = headers.sorted { $0.key < $1.key }.map { strdup("\($0.key): \($0.value)") }
+        // "Name;" is libcurl's way to send a field with an empty value ("Name:" would remove the field).
+        let lines = headers.sorted { $0.name < $1.name }.map {
+            strdup($0.value.isEmpty ? "\($0.name);" : "\($0.name): \($0.value)")
+        }
         defer { lines.forEach { free($0) } }
         var result = ia_direct_result()
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -121,28 +125,47 @@ final class CurlExchange: @unchecked Sendable {
 
     /// One header line; false stops the transfer.
     private func header(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        // "\r\n" is one Character: trimmed as scalars.
-        let line = String(decoding: bytes, as: Unicode.ASCII.self).trimmingCharacters(in: .newlines)
+        // "\r\n" is one Character: trimmed as scalars. UTF-8, as FoundationNetworking reads heads.
+        let line = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .newlines)
         if line.hasPrefix("HTTP/") {
             let parts = line.split(separator: " ", maxSplits: 2)
             status = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
             fields = HTTPHeaders()
+            lastField = nil
             return true
         }
         if line.isEmpty { return headComplete() }
+        // A folded line (obsolete, RFC 9112 §5.2) continues the field before it.
+        if let first = line.unicodeScalars.first, first == " " || first == "\t" {
+            if let lastField, let previous = fields[lastField] {
+                fields[lastField] = "\(previous) \(line.trimmingCharacters(in: .whitespaces))"
+            }
+            return true
+        }
         guard let colon = line.firstIndex(of: ":") else { return true }
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
         let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        fields[name] = fields[name].map { "\($0), \(value)" } ?? value
+        // A field sent twice is joined, as URLSession does; the same value twice (a repeated
+        // Content-Length) is one value.
+        if let previous = fields[name], previous != value {
+            fields[name] = "\(previous), \(value)"
+        } else {
+            fields[name] = value
+        }
+        lastField = name
         return true
     }
 
     private func headComplete() -> Bool {
         let address = request.url.absoluteString
         if (100..<200).contains(status) { return true }  // an interim answer: the real head follows
-        if [301, 302, 303, 307, 308].contains(status), let location = fields["location"],
-            let target = URL(string: location.trimmingCharacters(in: .whitespaces), relativeTo: url)?.absoluteURL
-        {
+        if [301, 302, 303, 307, 308].contains(status), let location = fields["location"] {
+            // A redirect that cannot be read is a broken answer (retried), never "the media was removed".
+            guard let target = URL(string: location.trimmingCharacters(in: .whitespaces), relativeTo: url)?.absoluteURL
+            else {
+                failure = HTTPError.connectionFailed(url: address, code: -1011, reason: "redirect to an unreadable location")
+                return false
+            }
             // Not followed: the redirect itself is the answer, and `redirects` lists only hops taken.
             if !request.stopRedirectsToPathSuffixes.contains(where: { target.path.hasSuffix($0) }) {
                 guard ["http", "https"].contains(target.scheme?.lowercased() ?? "") else {
@@ -197,6 +220,9 @@ final class CurlExchange: @unchecked Sendable {
         let code = Int(result.code)
         if code == 18, let head, let expected = head.contentLength {  // CURLE_PARTIAL_FILE
             return .incompleteBody(url: address, expected: expected, received: received)
+        }
+        if code == 28 {  // libcurl's own timeout (its connect timeout): the transfer was idle
+            return .timedOut(url: address, seconds: request.idleTimeout, idle: true)
         }
         let reason = withUnsafeBytes(of: result.reason) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)

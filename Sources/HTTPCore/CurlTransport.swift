@@ -43,11 +43,11 @@ public final class CurlTransport: HTTPTransport {
             throw HTTPError.connectionFailed(
                 url: request.url.absoluteString, code: -1, reason: "only GET and HEAD go over the media transport")
         }
-        var headers = ["User-Agent": userAgent]
-        // Nothing compressed, ever: byte counts are the file's, and no gzip bomb can be sent.
-        headers["Accept-Encoding"] = "identity"
-        for (name, value) in request.headers { headers[name] = value }
-        let exchange = CurlExchange(request: request, headers: headers, sink: sink)
+        // Nothing compressed, ever: byte counts are the file's, and no gzip bomb can be sent. One
+        // field per name whatever its case, the request's own last.
+        var headers = ["user-agent": ("User-Agent", userAgent), "accept-encoding": ("Accept-Encoding", "identity")]
+        for (name, value) in request.headers { headers[name.lowercased()] = (name, value) }
+        let exchange = CurlExchange(request: request, headers: Array(headers.values), sink: sink)
         let job = CurlJob(exchange: exchange)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in

@@ -285,6 +285,39 @@ struct TransportTests {
         #expect(sink.chunkCount >= 30 && sink.chunkCount < 489 / 2, "\(sink.chunkCount) pieces")
     }
 
+    /// An empty value is sent as an empty field, not dropped; a field the caller names in another case
+    /// replaces the transport's own, once.
+    @Test(arguments: TransportKind.allCases) func headersAreSentOnceAndEmptyOnesToo(kind: TransportKind) async throws {
+        let server = try LoopbackServer { _ in .text("x") }
+        defer { server.stop() }
+        _ = try await kind.make().fetch(request(server, "/h", headers: ["X-Empty": "", "user-agent": "caller/1"]))
+        let seen = try #require(server.requests.first)
+        #expect(seen.headerValues("X-Empty") == [""])
+        #expect(seen.headerValues("User-Agent") == ["caller/1"])
+    }
+
+    /// How the libcurl transport reads heads: a folded line continues its field, the same value twice is
+    /// one value, and a redirect whose Location cannot be read is a broken answer, not an answer.
+    @Test func theCurlTransportReadsFoldedAndRepeatedFieldsAndRefusesAnUnreadableRedirect() async throws {
+        let server = try LoopbackServer { request in
+            if request.path == "/bad-redirect" {
+                return ServerResponse(status: 302, headers: [("Location", "http://[not a host/x")])
+            }
+            return ServerResponse(
+                status: 200, headers: [("X-Folded", "a\r\n b"), ("X-Twice", "v"), ("X-Twice", "v"), ("X-Two", "1"), ("X-Two", "2")],
+                body: Data("ok".utf8))
+        }
+        defer { server.stop() }
+        let response = try await CurlTransport().fetch(request(server, "/fields"))
+        #expect(response.head.headers["x-folded"] == "a b")
+        #expect(response.head.headers["x-twice"] == "v")
+        #expect(response.head.headers["x-two"] == "1, 2")
+        let bad = request(server, "/bad-redirect", stopAt: ["/removed.png"])
+        let error = await failure(CurlTransport(), bad)
+        #expect(error == .connectionFailed(url: bad.url.absoluteString, code: -1011, reason: "redirect to an unreadable location"))
+        #expect(error?.isTransient == true)
+    }
+
     @Test func theCurlTransportRefusesARequestWithABody() async throws {
         let server = try LoopbackServer { _ in .text("x") }
         defer { server.stop() }

@@ -71,6 +71,22 @@ import Testing
         #expect(requests.allSatisfy { $0.header("Range") == nil && $0.header("If-Range") == nil })
     }
 
+    /// An empty `ETag` is no validator either: an empty `If-Range` would go out as no field at all
+    /// (libcurl drops a field without a value), leaving a bare `Range` that could splice a changed file.
+    @Test func anEmptyETagIsNoValidator() async throws {
+        let (harness, media) = try Faults.setUp()
+        harness.imgur.inject(
+            "/media/BigFile.jpg",
+            ServerResponse.bytes(media.data, contentType: media.contentType, headers: [("ETag", "")])
+                .with(.dropAfter(bytes: 200_000, reset: true)),
+            ServerResponse.bytes(media.data, contentType: media.contentType))
+        #expect(await harness.run(["q6i58"]).status == .success)
+        try Faults.expectComplete(harness, media)
+        let requests = harness.imgur.requests("/media/BigFile.jpg")
+        #expect(requests.count == 2)
+        #expect(requests.allSatisfy { $0.header("Range") == nil && $0.headerValues("If-Range").isEmpty })
+    }
+
     /// A body without `Content-Length` ends when the connection closes, so a cut one looks whole:
     /// the API's `size` shows it is short.
     @Test func aBodyWithoutContentLengthCutShortIsFetchedAgain() async throws {

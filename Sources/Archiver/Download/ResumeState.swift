@@ -24,8 +24,10 @@ struct ResumeState: Sendable, Equatable {
         self.init(url: url, etag: etag, lastModified: head.headers["last-modified"], length: head.contentLength)
     }
 
-    /// What to send as `If-Range`.
-    var validator: String? { etag ?? lastModified }
+    /// What to send as `If-Range`; a blank value is none (it would be sent as no header at all).
+    var validator: String? {
+        [etag, lastModified].lazy.compactMap { $0?.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty }
+    }
 
     static func load(_ name: String, in folder: Directory) -> ResumeState? {
         guard let data = try? folder.read(name, limit: 1 << 16), let json = try? JSONValue.parse(data),
