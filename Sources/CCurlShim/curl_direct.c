@@ -175,7 +175,6 @@ struct ia_direct {
     atomic_ullong cancelled;  // the number of the transfer to stop, 0 for none
     // The transfer in progress (only the thread in ia_direct_perform touches these).
     const ia_direct_request *request;
-    ia_direct_result *result;
     char *gathered;
     size_t used;
     long long first_gathered_ms;  // when the oldest gathered byte came
@@ -222,7 +221,6 @@ static int pass_on(ia_direct *d) {
     if (d->used == 0) return 1;
     size_t n = d->used;
     d->used = 0;
-    d->result->pieces += 1;
     if (d->request->on_body(d->request->context, d->gathered, n) != 0) d->stopped = 1;
     // Time the caller spent with the bytes (a full disk's wait, --limit-rate) is not the server's silence.
     d->last_byte_ms = now_ms();
@@ -233,10 +231,8 @@ static size_t on_body(char *data, size_t size, size_t count, void *userp) {
     ia_direct *d = userp;
     size_t n = size * count;
     d->last_byte_ms = now_ms();
-    d->result->received += (long long)n;
     if (d->used + n > GATHER_BYTES && !pass_on(d)) return 0;
     if (n >= GATHER_BYTES) {  // too big to gather: as it came
-        d->result->pieces += 1;
         if (d->request->on_body(d->request->context, data, n) != 0) { d->stopped = 1; return 0; }
         d->last_byte_ms = now_ms();
         return n;
@@ -300,7 +296,6 @@ static long min_long(long a, long long b) { return b < a ? (long)(b < 0 ? 0 : b)
 void ia_direct_perform(ia_direct *d, const ia_direct_request *r, ia_direct_result *out) {
     memset(out, 0, sizeof *out);
     d->request = r;
-    d->result = out;
     d->used = 0;
     d->stopped = 0;
     d->error[0] = 0;
@@ -363,6 +358,5 @@ done:
         snprintf(out->reason, sizeof out->reason, "%s", text ? text : "libcurl error");
     }
     d->request = NULL;
-    d->result = NULL;
     d->used = 0;
 }

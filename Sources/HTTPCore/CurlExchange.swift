@@ -13,8 +13,6 @@ final class CurlExchange: @unchecked Sendable {
 
     private var url: URL
     private var redirects: [URL] = []
-    /// Body pieces handed to the sink.
-    private(set) var pieces = 0
 
     // The response being read.
     private var status = 0
@@ -37,7 +35,7 @@ final class CurlExchange: @unchecked Sendable {
         let start = ContinuousClock.now
         let address = request.url.absoluteString
         while true {
-            let left = request.deadline - seconds(since: start)
+            let left = request.deadline - (ContinuousClock.now - start) / .seconds(1)
             guard left > 0 else { return .failure(HTTPError.timedOut(url: address, seconds: request.deadline, idle: false)) }
             status = 0
             fields = HTTPHeaders()
@@ -66,18 +64,11 @@ final class CurlExchange: @unchecked Sendable {
             guard let head else {
                 return .failure(HTTPError.connectionFailed(url: address, code: -1011, reason: "no response"))
             }
-            if let expected = head.contentLength, request.method.uppercased() != "HEAD", head.status >= 200,
-                head.status != 204, head.status != 304, received != expected
-            {
-                return .failure(HTTPError.incompleteBody(url: address, expected: expected, received: received))
+            if let short = head.incompleteBody(received: received, method: request.method, url: address) {
+                return .failure(short)
             }
             return .success(head)
         }
-    }
-
-    private func seconds(since start: ContinuousClock.Instant) -> TimeInterval {
-        let elapsed = ContinuousClock.now - start
-        return TimeInterval(elapsed.components.seconds) + TimeInterval(elapsed.components.attoseconds) / 1e18
     }
 
     // MARK: Calling libcurl
@@ -118,7 +109,7 @@ final class CurlExchange: @unchecked Sendable {
     }
 
     private static func milliseconds(_ seconds: TimeInterval) -> Int64 {
-        max(1, Int64((seconds * 1000).rounded(.up).clamped(to: 1...1e15)))
+        Int64(min(max((seconds * 1000).rounded(.up), 1), 1e15))
     }
 
     // MARK: Callbacks (on the worker thread, inside ia_direct_perform)
@@ -167,7 +158,7 @@ final class CurlExchange: @unchecked Sendable {
                 return false
             }
             // Not followed: the redirect itself is the answer, and `redirects` lists only hops taken.
-            if !request.stopRedirectsToPathSuffixes.contains(where: { target.path.hasSuffix($0) }) {
+            if !request.stopsRedirect(to: target) {
                 guard ["http", "https"].contains(target.scheme?.lowercased() ?? "") else {
                     failure = HTTPError.connectionFailed(url: address, code: -1002, reason: "redirect to an unsupported URL")
                     return false
@@ -180,32 +171,27 @@ final class CurlExchange: @unchecked Sendable {
                 return true
             }
         }
-        // libcurl decodes nothing: a compressed body would reach the sink as it came.
-        if let encoding = fields["content-encoding"]?.trimmingCharacters(in: .whitespaces), !encoding.isEmpty,
-            encoding.lowercased() != "identity"
-        {
-            failure = HTTPError.unexpectedEncoding(url: address, encoding: encoding)
+        let head = HTTPResponseHead(status: status, url: url, headers: fields, redirects: redirects)
+        if let refused = head.unaskedEncoding(url: address) {
+            failure = refused
             return false
         }
-        let head = HTTPResponseHead(status: status, url: url, headers: fields, redirects: redirects)
         self.head = head
         received = 0
-        do {
-            try sink.receive(head: head)
-            return true
-        } catch {
-            failure = error
-            return false
-        }
+        return handing { try sink.receive(head: head) }
     }
 
     /// A piece of a body; false stops the transfer. A followed redirect's body is dropped.
     private func body(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard head != nil, redirectTarget == nil else { return true }
         received += Int64(bytes.count)
-        pieces += 1
+        return handing { try sink.receive(chunk: bytes) }
+    }
+
+    /// Runs the sink; false (its error kept) to stop the transfer.
+    private func handing(_ deliver: () throws -> Void) -> Bool {
         do {
-            try sink.receive(chunk: bytes)
+            try deliver()
             return true
         } catch {
             failure = error
@@ -246,8 +232,4 @@ final class CurlExchange: @unchecked Sendable {
         default: -1
         }
     }
-}
-
-extension Comparable {
-    fileprivate func clamped(to range: ClosedRange<Self>) -> Self { min(max(self, range.lowerBound), range.upperBound) }
 }

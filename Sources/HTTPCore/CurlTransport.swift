@@ -23,9 +23,6 @@ public final class CurlTransport: HTTPTransport {
     /// Whether libcurl's functions are there (FoundationNetworking loads libcurl into every process).
     public static var isAvailable: Bool { ia_direct_available() != 0 }
 
-    /// Body pieces handed to sinks so far, by every `CurlTransport` in the process (checked by the tests).
-    public static var bodyPieces: Int { CurlWorkers.piecesDelivered.load(ordering: .relaxed) }
-
     private let workers: CurlWorkers
     private let userAgent: String
 

@@ -1,6 +1,5 @@
 import CCurlShim
 import Foundation
-import Synchronization
 
 /// The threads of a `CurlTransport`: at most `count`, each with one libcurl handle, started as
 /// transfers come and kept until the transport goes. Transfers past `count` wait in order.
@@ -14,8 +13,6 @@ final class CurlWorkers: @unchecked Sendable {
     private var isShutDown = false
     /// Each running job's handle, by job number, for `cancel`.
     private var running: [UInt64: OpaquePointer] = [:]
-
-    static let piecesDelivered = Atomic<Int>(0)
 
     private let count: Int
 
@@ -73,7 +70,6 @@ final class CurlWorkers: @unchecked Sendable {
             condition.lock()
             running[job.number] = nil
             condition.unlock()
-            Self.piecesDelivered.add(job.exchange.pieces, ordering: .relaxed)
             job.finish(result)
         }
     }

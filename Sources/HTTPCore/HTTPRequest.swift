@@ -75,6 +75,13 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 }
 
+extension HTTPRequest {
+    /// Whether a redirect to `target` is the answer rather than a hop (Imgur's removed-media redirect).
+    func stopsRedirect(to target: URL) -> Bool {
+        stopRedirectsToPathSuffixes.contains { target.path.hasSuffix($0) }
+    }
+}
+
 /// Status and headers of a response.
 public struct HTTPResponseHead: Sendable, Equatable {
     public var status: Int
@@ -99,6 +106,23 @@ public struct HTTPResponseHead: Sendable, Equatable {
     }
 
     public var contentType: String? { headers["content-type"] }
+
+    /// The refusal of a body compressed although only `identity` was asked for: no transport decodes
+    /// (docs/design.md), so it would reach the sink as it came.
+    func unaskedEncoding(url: String) -> HTTPError? {
+        guard let encoding = headers["content-encoding"]?.trimmingCharacters(in: .whitespaces), !encoding.isEmpty,
+            encoding.lowercased() != "identity"
+        else { return nil }
+        return .unexpectedEncoding(url: url, encoding: encoding)
+    }
+
+    /// A body of another length than `Content-Length` said, for a response that has a body.
+    func incompleteBody(received: Int64, method: String, url: String) -> HTTPError? {
+        guard let expected = contentLength, method.uppercased() != "HEAD", status >= 200, status != 204, status != 304,
+            received != expected
+        else { return nil }
+        return .incompleteBody(url: url, expected: expected, received: received)
+    }
 }
 
 /// A whole response, for small bodies.

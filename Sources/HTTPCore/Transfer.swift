@@ -99,12 +99,8 @@ final class Transfer: Sendable {
             state.received = 0
             return head
         }
-        // libcurl decodes nothing (CCurlShim): a compressed body would reach the sink as it came.
-        if let encoding = headers["content-encoding"]?.trimmingCharacters(in: .whitespaces), !encoding.isEmpty,
-            encoding.lowercased() != "identity"
-        {
-            return stop(.sink(HTTPError.unexpectedEncoding(url: request.url.absoluteString, encoding: encoding)))
-        }
+        // libcurl decodes nothing (CCurlShim).
+        if let refused = head.unaskedEncoding(url: request.url.absoluteString) { return stop(.sink(refused)) }
         do { try sink.receive(head: head) } catch { stop(.sink(error)) }
     }
 
@@ -126,7 +122,7 @@ final class Transfer: Sendable {
     func redirect(to proposed: URLRequest) -> URLRequest? {
         guard let target = proposed.url else { return nil }
         // Not followed: the redirect response itself is the answer, and `redirects` lists only hops taken.
-        if request.stopRedirectsToPathSuffixes.contains(where: { target.path.hasSuffix($0) }) {
+        if request.stopsRedirect(to: target) {
             return nil
         }
         let count = state.withLock { state -> Int in
@@ -192,10 +188,8 @@ final class Transfer: Sendable {
         }
         // libcurl reports short bodies itself; this catches any path where it does not. Bodies are
         // never decoded (CCurlShim), so the bytes received are the bytes Content-Length counts.
-        if let expected = head.contentLength, request.method != "HEAD",
-            head.status >= 200, head.status != 204, head.status != 304, state.received != expected
-        {
-            return .failure(HTTPError.incompleteBody(url: url, expected: expected, received: state.received))
+        if let short = head.incompleteBody(received: state.received, method: request.method, url: url) {
+            return .failure(short)
         }
         return .success(head)
     }

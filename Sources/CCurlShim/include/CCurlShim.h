@@ -46,8 +46,6 @@ typedef struct {
     int outcome;
     int code;
     int multi_code;      // a CURLMcode when the multi interface failed (code is then 2), else 0
-    long long received;  // body bytes
-    long long pieces;    // on_body calls
     char reason[256];
 } ia_direct_result;
 
