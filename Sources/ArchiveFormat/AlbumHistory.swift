@@ -139,11 +139,26 @@ extension AlbumFolder {
     public static func keepingRemoved(_ old: AlbumMetadata?, in new: AlbumMetadata, at date: Date) -> AlbumMetadata {
         guard let old else { return new }
         let listed = Set(new.media.map(\.id))
-        var merged = new.media
-        for record in old.media.sorted(by: { $0.position < $1.position }) where !listed.contains(record.id) {
-            var kept = record
-            kept.removedUpstreamAt = record.removedUpstreamAt ?? date
-            merged.insert(kept, at: min(max(0, record.position - 1), merged.count))
+        let removed = old.media.filter { !listed.contains($0.id) }.sorted { $0.position < $1.position }
+        // One pass: inserting each removed record into the array cost a move of every record after
+        // it (quadratic when a large album shrank). A removed record goes where inserting them one
+        // by one, in order, would have put it: at min(position - 1, records placed before it).
+        var merged: [MediaRecord] = []
+        merged.reserveCapacity(new.media.count + removed.count)
+        var (nextNew, nextRemoved) = (new.media.startIndex, 0)
+        while nextNew < new.media.endIndex || nextRemoved < removed.count {
+            if nextRemoved < removed.count,
+                nextNew == new.media.endIndex
+                    || max(0, removed[nextRemoved].position - 1) <= merged.count
+            {
+                var kept = removed[nextRemoved]
+                kept.removedUpstreamAt = kept.removedUpstreamAt ?? date
+                merged.append(kept)
+                nextRemoved += 1
+            } else {
+                merged.append(new.media[nextNew])
+                nextNew += 1
+            }
         }
         var result = new
         result.media = merged.enumerated().map { index, record in

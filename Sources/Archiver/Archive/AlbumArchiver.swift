@@ -219,10 +219,12 @@ struct AlbumArchiver: Sendable {
     /// resumable, for the next run); a write error does, since the disk is what failed.
     private func fetch(_ jobs: [MediaJob], previous: AlbumMetadata?, download: Bool) async throws -> Fetched {
         let (layout, events) = (self.layout, self.events)
+        // Built once per album: once per file made a refresh of 25,000 media take 19 CPU-minutes.
+        let recorded = previous?.storedFiles ?? [:]
         if download { events.expectFiles(jobs.count, bytes: jobs.reduce(0) { $0 + ($1.apiSize ?? 0) }) }
         /// One media's outcome: what is on disk already, or a download.
         @Sendable func outcome(_ job: MediaJob) async throws -> (String, Result<MediaOutcome, any Error>, Bool) {
-            if let existing = try await BlockingIO.run({ try existingFile(job, previous: previous) }) {
+            if let existing = try await BlockingIO.run({ try existingFile(job, recorded: recorded[job.fileName]) }) {
                 if download { events.expectFiles(-1, bytes: -(job.apiSize ?? 0)) }
                 return (job.fileName, .success(existing), false)
             }
@@ -299,10 +301,10 @@ struct AlbumArchiver: Sendable {
     }
 
     /// A file already under its final name was complete and verified when it got there: reuse it,
-    /// with the digest the previous metadata recorded when the size still matches, else hashed again.
-    private func existingFile(_ job: MediaJob, previous: AlbumMetadata?) throws -> MediaOutcome? {
+    /// with the digest the previous metadata `recorded` for it when the size still matches, else hashed again.
+    private func existingFile(_ job: MediaJob, recorded: MediaRecord?) throws -> MediaOutcome? {
         guard let size = job.folder.fileSize(job.fileName) else { return nil }
-        if let recorded = previous?.storedFiles[job.fileName], recorded.bytes == size, let sha256 = recorded.sha256 {
+        if let recorded, recorded.bytes == size, let sha256 = recorded.sha256 {
             return .stored(
                 StoredMedia(
                     fileName: job.fileName, bytes: size, sha256: sha256, detectedType: recorded.detectedType,

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+@testable import ArchiveFormat
+@testable import ExactJSON
+@testable import ImgurAPI
+
+/// `AlbumFolder.keepingRemoved` in one pass puts every record where inserting the removed ones one
+/// by one, in position order, put it (the rule it replaced, quadratic when a large album shrank).
+struct KeepingRemovedTests {
+    private static func record(_ id: String, at position: Int) -> MediaRecord {
+        MediaRecord(position: position, id: ImgurID(id)!, type: "image/jpeg", apiSize: 1, status: .ok, file: "\(id).jpg", bytes: 1)
+    }
+
+    private static func album(_ media: [MediaRecord]) -> AlbumMetadata {
+        AlbumMetadata(
+            kind: .album, id: ImgurID("Album01")!, title: nil, description: nil, published: nil, status: .complete,
+            archivedAt: Date(timeIntervalSince1970: 0), sourceURL: "", media: media, api: .null)
+    }
+
+    /// The rule as it was written before: each removed record inserted at min(position - 1, count).
+    private static func insertedOneByOne(_ old: [MediaRecord], _ new: [MediaRecord], at date: Date) -> [String] {
+        let listed = Set(new.map(\.id))
+        var merged = new
+        for record in old.sorted(by: { $0.position < $1.position }) where !listed.contains(record.id) {
+            merged.insert(record, at: min(max(0, record.position - 1), merged.count))
+        }
+        return merged.map(\.id.rawValue)
+    }
+
+    @Test func removedRecordsKeepTheirPlacesAsInsertingThemOneByOneDid() {
+        var generator = SystemRandomNumberGenerator()
+        let date = Date(timeIntervalSince1970: 1_700_000_000)
+        for round in 0..<300 {
+            let oldCount = Int.random(in: 0...12, using: &generator)
+            let old = (0..<oldCount).map { Self.record(String(format: "Old%04d", $0), at: $0 + 1) }
+            var new = old.filter { _ in Bool.random(using: &generator) }.shuffled(using: &generator)
+            new += (0..<Int.random(in: 0...4, using: &generator)).map { Self.record(String(format: "New%04d", $0), at: 0) }
+            new.shuffle(using: &generator)
+            new = new.enumerated().map { index, record in
+                var placed = record
+                placed.position = index + 1
+                return placed
+            }
+            let result = AlbumFolder.keepingRemoved(Self.album(old), in: Self.album(new), at: date).media
+            #expect(result.map(\.id.rawValue) == Self.insertedOneByOne(old, new, at: date), "round \(round)")
+            #expect(result.map(\.position) == Array(stride(from: 1, through: result.count, by: 1)))
+            let listed = Set(new.map(\.id))
+            #expect(result.filter { !listed.contains($0.id) }.allSatisfy { $0.removedUpstreamAt == date })
+            #expect(result.filter { listed.contains($0.id) }.allSatisfy { $0.removedUpstreamAt == nil })
+        }
+    }
+
+    @Test func aRecordAlreadyMarkedRemovedKeepsItsDate() {
+        var gone = Self.record("Gone001", at: 2)
+        let earlier = Date(timeIntervalSince1970: 1_600_000_000)
+        gone.removedUpstreamAt = earlier
+        let old = [Self.record("Kept001", at: 1), gone, Self.record("Kept002", at: 3)]
+        let new = [Self.record("Kept001", at: 1), Self.record("Kept002", at: 2)]
+        let result = AlbumFolder.keepingRemoved(Self.album(old), in: Self.album(new), at: Date()).media
+        #expect(result.map(\.id.rawValue) == ["Kept001", "Gone001", "Kept002"])
+        #expect(result.map(\.position) == [1, 2, 3])
+        #expect(result[1].removedUpstreamAt == earlier)
+    }
+}
