@@ -18,8 +18,19 @@ public protocol AppendLogRecord: Sendable {
     /// Whether `key` may file a record in this log (the catalog: an Imgur id).
     static func isValidKey(_ key: String) -> Bool
     /// The summary of a record read from the file: `object` holds one JSON object, whose members
-    /// `JSONSyntax.stringMember` reads without building the object.
+    /// `JSONSyntax.stringMembers` reads without building the object.
     static func summary(ofObject object: UnsafeBufferPointer<UInt8>) -> Summary
+    /// Files the summary of the entry `key` (its value in `object`) while a log is read. The
+    /// default does `summaries[key] = summary(ofObject: object)`; a record type whose log grows
+    /// large (the catalog) implements it in its own module, where the table's type is concrete
+    /// and its code specialised (docs/performance.md, "Catalog").
+    static func index(_ key: String, object: UnsafeBufferPointer<UInt8>, into summaries: inout [String: Summary])
+}
+
+extension AppendLogRecord {
+    public static func index(_ key: String, object: UnsafeBufferPointer<UInt8>, into summaries: inout [String: Summary]) {
+        summaries[key] = summary(ofObject: object)
+    }
 }
 
 /// One JSON object keyed by record keys, kept one entry per line, so that adding a record costs the
@@ -248,7 +259,7 @@ public final class AppendLog<Record: AppendLogRecord> {
         var number = 0
         try LineReader(directory, name).forEachLine { line in
             number += 1
-            guard let entry = Scan.entry(line.bytes) else { return true }
+            guard let entry = LogEntry(line.bytes, isValidKey: Record.isValidKey) else { return true }
             return body(entry.id, number, UnsafeBufferPointer(rebasing: line.bytes[entry.valueStart..<entry.valueEnd]))
         }
     }
@@ -267,7 +278,7 @@ public final class AppendLog<Record: AppendLogRecord> {
             var number = 0
             try LineReader(directory, name).forEachLine { (line) throws(FileError) in
                 number += 1
-                guard let entry = Scan.entry(line.bytes), lastLine[entry.id] == number else { return true }
+                guard let entry = LogEntry(line.bytes, isValidKey: Record.isValidKey), lastLine[entry.id] == number else { return true }
                 let separator = written == 0 ? Data() : Data(",\n".utf8)
                 let content = Data(UnsafeBufferPointer(rebasing: line.bytes[0..<entry.valueEnd]))
                 try output.write(separator + content)
@@ -397,14 +408,13 @@ private struct LogScan<Record: AppendLogRecord> {
             }
             return
         }
-        if let entry = Self.entry(bytes) {
+        if let entry = LogEntry(bytes, isValidKey: Record.isValidKey) {
             if closed || (entryCount > 0 && !lastEntryHadComma) {
                 problem = (number, closed ? "entry after the closing brace" : "missing comma before this entry")
                 return
             }
             if indexed {
-                summaries[entry.id] = Record.summary(
-                    ofObject: UnsafeBufferPointer(rebasing: bytes[entry.valueStart..<entry.valueEnd]))
+                Record.index(entry.id, object: UnsafeBufferPointer(rebasing: bytes[entry.valueStart..<entry.valueEnd]), into: &summaries)
             }
             entryCount += 1
             lastEntryEnd = line.offset + Int64(entry.valueEnd)
@@ -423,36 +433,40 @@ private struct LogScan<Record: AppendLogRecord> {
         }
         problem = (number, closed ? "text after the closing brace" : "not a complete \(Record.logName) entry")
     }
+}
 
-    struct Entry {
-        enum Remainder { case none, comma, junk }
-        var id: String
-        var valueStart: Int
-        var valueEnd: Int
-        var remainder: Remainder
-    }
+/// One entry line of a log, `"KEY": {…}` optionally followed by `,`. Not nested in the generic
+/// `LogScan`: a type nested there is generic too, and looking its metadata up for every line of a
+/// 100,000-entry catalog cost more than reading the line.
+private struct LogEntry {
+    enum Remainder { case none, comma, junk }
+    var id: String
+    var valueStart: Int
+    var valueEnd: Int
+    var remainder: Remainder
 
     /// The longest key a line may have.
     static var maxKeyLength: Int { 64 }
 
-    /// `"KEY": {…}` optionally followed by `,`; nil unless the key and the object are valid.
-    static func entry(_ bytes: UnsafeBufferPointer<UInt8>) -> Entry? {
+    /// Nil unless the key (`isValidKey`) and the object are valid.
+    init?(_ bytes: UnsafeBufferPointer<UInt8>, isValidKey: (String) -> Bool) {
         guard bytes.count > 4, bytes[0] == UInt8(ascii: "\"") else { return nil }
         var quote = 1
-        while quote < bytes.count && quote <= maxKeyLength + 1 && bytes[quote] != UInt8(ascii: "\"") { quote += 1 }
-        guard quote < bytes.count, bytes[quote] == UInt8(ascii: "\""),
-            Record.isValidKey(String(decoding: UnsafeBufferPointer(rebasing: bytes[1..<quote]), as: UTF8.self)),
-            quote + 1 < bytes.count, bytes[quote + 1] == UInt8(ascii: ":")
+        while quote < bytes.count && quote <= Self.maxKeyLength + 1 && bytes[quote] != UInt8(ascii: "\"") { quote += 1 }
+        guard quote < bytes.count, bytes[quote] == UInt8(ascii: "\""), quote + 1 < bytes.count,
+            bytes[quote + 1] == UInt8(ascii: ":")
         else { return nil }
+        let id = String(decoding: UnsafeBufferPointer(rebasing: bytes[1..<quote]), as: UTF8.self)
+        guard isValidKey(id) else { return nil }
         var start = quote + 2
         while start < bytes.count && bytes[start] == 0x20 { start += 1 }
         guard start < bytes.count, bytes[start] == UInt8(ascii: "{"),
             let end = JSONSyntax.valueEnd(bytes, from: start)
         else { return nil }
-        let id = String(decoding: UnsafeBufferPointer(rebasing: bytes[1..<quote]), as: UTF8.self)
         let rest = bytes.count - end
-        let remainder: Entry.Remainder =
-            rest == 0 ? .none : (rest == 1 && bytes[end] == UInt8(ascii: ",") ? .comma : .junk)
-        return Entry(id: id, valueStart: start, valueEnd: end, remainder: remainder)
+        self.id = id
+        valueStart = start
+        valueEnd = end
+        remainder = rest == 0 ? .none : (rest == 1 && bytes[end] == UInt8(ascii: ",") ? .comma : .junk)
     }
 }

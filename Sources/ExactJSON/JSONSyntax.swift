@@ -20,39 +20,54 @@ public enum JSONSyntax {
         return scanner.index == bytes.count
     }
 
-    /// The value of the top-level member `key` of the JSON object starting at `start`, when that
-    /// value is a string; nil when the member is absent, not a string, or the bytes are not an
-    /// object. Builds nothing but the one string (the catalog reads each entry's `status` this way
-    /// at start-up, 100,000 of them, without parsing the entries).
-    public static func stringMember(_ key: String, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> String? {
+    /// The values of the top-level members `keys` of the JSON object starting at `start`, in the
+    /// order of `keys`, each when it is a string (its first occurrence); nil where the member is
+    /// absent or not a string, all nil when the bytes are not an object. One pass, which stops once
+    /// every key is found, and builds nothing but the strings found (the catalog reads each entry's
+    /// `status` and `kind` this way at start-up, 100,000 of them, without parsing the entries).
+    public static func stringMembers(_ keys: [StaticString], in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> [String?] {
+        var found = [String?](repeating: nil, count: keys.count)
+        var seen = [Bool](repeating: false, count: keys.count)
+        var remaining = keys.count
         var scanner = Scanner(bytes: bytes, index: start)
         scanner.skipSpace()
-        guard scanner.peek == UInt8(ascii: "{") else { return nil }
+        guard scanner.peek == UInt8(ascii: "{") else { return found }
         scanner.index += 1
-        let wanted = Array(key.utf8)
-        while true {
+        while remaining > 0 {
             scanner.skipSpace()
-            guard scanner.peek == UInt8(ascii: "\""), case let nameStart = scanner.index, scanner.string() else { return nil }
-            let name = UnsafeBufferPointer(rebasing: bytes[(nameStart + 1)..<(scanner.index - 1)])
+            guard scanner.peek == UInt8(ascii: "\""), case let nameStart = scanner.index, scanner.string() else { return found }
+            let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[(nameStart + 1)..<(scanner.index - 1)])
             scanner.skipSpace()
-            guard scanner.peek == UInt8(ascii: ":") else { return nil }
+            guard scanner.peek == UInt8(ascii: ":") else { return found }
             scanner.index += 1
             scanner.skipSpace()
             let valueStart = scanner.index
-            guard scanner.value(depth: 1) else { return nil }
-            if name.elementsEqual(wanted) {
-                guard bytes[valueStart] == UInt8(ascii: "\"") else { return nil }
-                let raw = UnsafeBufferPointer(rebasing: bytes[(valueStart + 1)..<(scanner.index - 1)])
-                if !raw.contains(UInt8(ascii: "\\")) { return String(decoding: raw, as: UTF8.self) }
-                let text = Data(UnsafeBufferPointer(rebasing: bytes[valueStart..<scanner.index]))
-                return (try? JSONValue.parse(text))?.stringValue
+            guard scanner.value(depth: 1) else { return found }
+            if let slot = keys.indices.first(where: { !seen[$0] && Self.equal(name, keys[$0]) }) {
+                seen[slot] = true
+                remaining -= 1
+                found[slot] = bytes[valueStart] == UInt8(ascii: "\"")
+                    ? decodedString(UnsafeBufferPointer(rebasing: bytes[valueStart..<scanner.index])) : nil
             }
             scanner.skipSpace()
             switch scanner.peek {
             case UInt8(ascii: ",")?: scanner.index += 1
-            default: return nil
+            default: return found
             }
         }
+        return found
+    }
+
+    private static func equal(_ name: UnsafeRawBufferPointer, _ key: StaticString) -> Bool {
+        name.count == key.utf8CodeUnitCount
+            && (name.isEmpty || memcmp(name.baseAddress!, key.utf8Start, name.count) == 0)
+    }
+
+    /// The text of a JSON string literal (quotes included in `literal`).
+    private static func decodedString(_ literal: UnsafeBufferPointer<UInt8>) -> String? {
+        let raw = UnsafeBufferPointer(rebasing: literal[(literal.startIndex + 1)..<(literal.endIndex - 1)])
+        if !raw.contains(UInt8(ascii: "\\")) { return String(decoding: raw, as: UTF8.self) }
+        return (try? JSONValue.parse(Data(literal)))?.stringValue
     }
 
     private struct Scanner {

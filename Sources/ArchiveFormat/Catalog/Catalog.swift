@@ -58,8 +58,10 @@ public final class Catalog: @unchecked Sendable {
 
     /// Every entry's summary, read without opening the catalog for writing (`--dry-run`, verify).
     public static func summaries(in layout: StorageLayout) throws -> [ImgurID: CatalogEntry.Summary] {
+        // Each line's summary read from its bytes, a later line of an id replacing an earlier one
+        // (the newest wins, as in `open`): one pass, no entry parsed (docs/performance.md, "Catalog").
         var summaries: [ImgurID: CatalogEntry.Summary] = [:]
-        try forEachEntry(in: layout) { id, entry in summaries[id] = CatalogEntry.Summary(json: entry) }
+        try forEachEntryLine(in: layout) { id, _, value in summaries[id] = CatalogEntry.summary(ofObject: value) }
         return summaries
     }
 

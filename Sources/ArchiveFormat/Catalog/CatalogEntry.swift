@@ -110,33 +110,28 @@ extension CatalogEntry: AppendLogRecord {
 
     public static func isValidKey(_ key: String) -> Bool { ImgurID.isValid(key) }
 
+    /// Here, not in `AppendLog`'s generic default, so that the table's code is specialised: a
+    /// 100,000-entry catalog opens in a fraction of the time (docs/performance.md, "Catalog").
+    public static func index(_ key: String, object: UnsafeBufferPointer<UInt8>, into summaries: inout [String: Summary]) {
+        summaries[key] = summary(ofObject: object)
+    }
+
     public static func summary(ofObject object: UnsafeBufferPointer<UInt8>) -> Summary {
-        // The same reading as `Summary(json:)`, without building the entry's value.
-        let status = JSONSyntax.stringMember("status", in: object, from: 0).flatMap(AlbumStatus.init(rawValue:))
-        let kind = JSONSyntax.stringMember("kind", in: object, from: 0).flatMap(AlbumKind.init(rawValue:)) ?? .album
+        // Read from the line's bytes without building the entry's value: one pass, which stops
+        // once both are found (the only reader of a summary from a catalog line).
+        let members = JSONSyntax.stringMembers(["kind", "status"], in: object, from: 0)
+        let kind = members[0].flatMap(AlbumKind.init(rawValue:)) ?? .album
+        let status = members[1].flatMap(AlbumStatus.init(rawValue:))
         guard status == .unavailable else { return Summary(status: status, kind: kind) }
-        let asked = JSONSyntax.stringMember("not_found_as", in: object, from: 0).map(AlbumKinds.init(text:)) ?? []
+        let more = JSONSyntax.stringMembers(["not_found_as", "checked_at"], in: object, from: 0)
+        let asked = more[0].map(AlbumKinds.init(text:)) ?? []
         return Summary(
             status: status, kind: kind, notFoundAs: asked.isEmpty ? AlbumKinds(kind) : asked,
-            checkedAt: JSONSyntax.stringMember("checked_at", in: object, from: 0).flatMap(Timestamp.unix))
+            checkedAt: more[1].flatMap(Timestamp.unix))
     }
 }
 
 extension CatalogEntry.Summary {
-    /// The summary of an entry read as a value (`Catalog.forEachEntry`).
-    public init(json entry: JSONValue) {
-        let status = entry["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:))
-        let kind = entry["kind"]?.stringValue.flatMap(AlbumKind.init(rawValue:)) ?? .album
-        guard status == .unavailable else {
-            self.init(status: status, kind: kind)
-            return
-        }
-        let asked = entry["not_found_as"]?.stringValue.map(AlbumKinds.init(text:)) ?? []
-        self.init(
-            status: status, kind: kind, notFoundAs: asked.isEmpty ? AlbumKinds(kind) : asked,
-            checkedAt: entry["checked_at"]?.stringValue.flatMap(Timestamp.unix))
-    }
-
     /// Whether a run fetching `scope` can skip this entry when it would ask Imgur for `kinds`; nil
     /// when it must ask. An `unavailable` entry only stands for the lookups it made: an id found
     /// missing as an album is still asked for as an image.
