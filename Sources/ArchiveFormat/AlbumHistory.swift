@@ -117,10 +117,15 @@ extension AlbumFolder {
         let log = try AppendLog<HistoryEntry>.open(historyName(id), in: folder)
         defer { log.close() }
         var sequence = log.entryCount
+        // Flushed once, before the metadata that follows is written: a refresh that found 25,000
+        // changes made 25,000 flushes. A crash before the flush leaves the history as it was, or
+        // with a torn last line that the next open repairs; the metadata is not yet written then,
+        // so the next run finds the same changes again.
         for change in changes {
             sequence += 1
-            try log.append(HistoryEntry(sequence: sequence, change: change))
+            try log.append(HistoryEntry(sequence: sequence, change: change), durable: false)
         }
+        try log.sync()
     }
 
     /// The album's recorded changes, oldest first (none when it has no history).

@@ -12,6 +12,7 @@ struct VerifyCommand {
 
     func run(_ session: Session) async throws -> ExitCode {
         var requested: [ImgurID] = []
+        var seen: Set<ImgurID> = []
         for text in options.ids {
             // Ids and URLs, as the archiver takes them; an account is not one album.
             let reference: ImgurReference
@@ -23,7 +24,7 @@ struct VerifyCommand {
             guard let id = reference.id else {
                 throw CommandError.usage("verify checks albums and images, not accounts: \(text)")
             }
-            if !requested.contains(id) { requested.append(id) }
+            if seen.insert(id).inserted { requested.append(id) }
         }
         let reporter = session.reporter
         try session.requireArchive()
@@ -45,7 +46,8 @@ struct VerifyCommand {
                 catalog: catalog)
             if let error = outcome.fatalError { throw error }
             let recheck = await verification.check(targets, quietly: true)
-            checks = checks.map { check in recheck.first(where: { $0.id == check.id }) ?? check }
+            let rechecked = Dictionary(recheck.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            checks = checks.map { check in rechecked[check.id] ?? check }
             for check in recheck { verification.report(check, after: "repair") }
         }
         let stillDamaged = checks.filter { !$0.problems.isEmpty }.count

@@ -46,12 +46,16 @@ public final class JobFile: @unchecked Sendable {
     private let lock = NSLock()
     public private(set) var job: UploadJob
     public private(set) var items: [UploadItem]
+    /// Where each item index is in `items`: every upload updates its item several times, and a
+    /// search per update was quadratic in the job's size (a restore of 25,000 media).
+    private let positions: [Int: Int]
     public let path: String
 
     private init(log: AppendLog<JobRecord>, job: UploadJob, items: [UploadItem]) {
         self.log = log
         self.job = job
         self.items = items
+        positions = Dictionary(items.enumerated().map { ($1.index, $0) }, uniquingKeysWith: { first, _ in first })
         path = log.path
     }
 
@@ -107,7 +111,7 @@ public final class JobFile: @unchecked Sendable {
     /// Records a change to one item, durably, before anything else is done with it.
     public func update(_ index: Int, _ change: (inout UploadItem) -> Void) throws {
         try locked { () throws in
-            guard let position = items.firstIndex(where: { $0.index == index }) else { return }
+            guard let position = positions[index] else { return }
             var item = items[position]
             change(&item)
             try log.append(.item(item))
@@ -124,7 +128,7 @@ public final class JobFile: @unchecked Sendable {
         }
     }
 
-    public func item(_ index: Int) -> UploadItem? { locked { items.first { $0.index == index } } }
+    public func item(_ index: Int) -> UploadItem? { locked { positions[index].map { items[$0] } } }
     public var current: (job: UploadJob, items: [UploadItem]) { locked { (job, items) } }
 
     /// Drops superseded lines and closes the file (releasing its lock).
