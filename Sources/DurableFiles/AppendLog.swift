@@ -386,6 +386,11 @@ private struct LogScan<Record: AppendLogRecord> {
     static func read(_ directory: Directory, _ name: String, indexed: Bool) throws(FileError) -> LogScan {
         var scan = LogScan()
         scan.indexed = indexed
+        if indexed, let size = directory.fileSize(name) {
+            // About one key per 160 bytes (a catalog line is longer): the table is not grown, and
+            // its keys hashed again, five times on the way to 100,000 (docs/performance.md, "Catalog").
+            scan.summaries.reserveCapacity(Int(clamping: min(size / 160, 1 << 24)))
+        }
         var number = 0
         try LineReader(directory, name).forEachLine { line in
             number += 1

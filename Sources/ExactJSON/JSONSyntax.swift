@@ -20,42 +20,40 @@ public enum JSONSyntax {
         return scanner.index == bytes.count
     }
 
-    /// The values of the top-level members `keys` of the JSON object starting at `start`, in the
-    /// order of `keys`, each when it is a string (its first occurrence); nil where the member is
-    /// absent or not a string, all nil when the bytes are not an object. One pass, which stops once
-    /// every key is found, and builds nothing but the strings found (the catalog reads each entry's
-    /// `status` and `kind` this way at start-up, 100,000 of them, without parsing the entries).
-    public static func stringMembers(_ keys: [StaticString], in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> [String?] {
-        var found = [String?](repeating: nil, count: keys.count)
-        var seen = [Bool](repeating: false, count: keys.count)
-        var remaining = keys.count
+    /// The values of the top-level members `first` and `second` of the JSON object starting at
+    /// `start`, each when it is a string (its first occurrence); nil where the member is absent or
+    /// not a string, both nil when the bytes are not an object. One pass, which stops once both are
+    /// found, and allocates nothing but the strings found (the catalog reads each entry's `kind`
+    /// and `status` this way at start-up, 100,000 of them, without parsing the entries).
+    public static func stringMembers(
+        _ first: StaticString, _ second: StaticString, in bytes: UnsafeBufferPointer<UInt8>, from start: Int
+    ) -> (String?, String?) {
+        var found: (first: String??, second: String??) = (nil, nil)
         var scanner = Scanner(bytes: bytes, index: start)
         scanner.skipSpace()
-        guard scanner.peek == UInt8(ascii: "{") else { return found }
+        guard scanner.peek == UInt8(ascii: "{") else { return (nil, nil) }
         scanner.index += 1
-        while remaining > 0 {
+        while found.first == nil || found.second == nil {
             scanner.skipSpace()
-            guard scanner.peek == UInt8(ascii: "\""), case let nameStart = scanner.index, scanner.string() else { return found }
+            guard scanner.peek == UInt8(ascii: "\""), case let nameStart = scanner.index, scanner.string() else { break }
             let name = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[(nameStart + 1)..<(scanner.index - 1)])
             scanner.skipSpace()
-            guard scanner.peek == UInt8(ascii: ":") else { return found }
+            guard scanner.peek == UInt8(ascii: ":") else { break }
             scanner.index += 1
             scanner.skipSpace()
             let valueStart = scanner.index
-            guard scanner.value(depth: 1) else { return found }
-            if let slot = keys.indices.first(where: { !seen[$0] && Self.equal(name, keys[$0]) }) {
-                seen[slot] = true
-                remaining -= 1
-                found[slot] = bytes[valueStart] == UInt8(ascii: "\"")
-                    ? decodedString(UnsafeBufferPointer(rebasing: bytes[valueStart..<scanner.index])) : nil
+            guard scanner.value(depth: 1) else { break }
+            let value = UnsafeBufferPointer(rebasing: bytes[valueStart..<scanner.index])
+            if found.first == nil, Self.equal(name, first) {
+                found.first = .some(stringValue(value))
+            } else if found.second == nil, Self.equal(name, second) {
+                found.second = .some(stringValue(value))
             }
             scanner.skipSpace()
-            switch scanner.peek {
-            case UInt8(ascii: ",")?: scanner.index += 1
-            default: return found
-            }
+            guard scanner.peek == UInt8(ascii: ",") else { break }
+            scanner.index += 1
         }
-        return found
+        return (found.first ?? nil, found.second ?? nil)
     }
 
     private static func equal(_ name: UnsafeRawBufferPointer, _ key: StaticString) -> Bool {
@@ -63,8 +61,9 @@ public enum JSONSyntax {
             && (name.isEmpty || memcmp(name.baseAddress!, key.utf8Start, name.count) == 0)
     }
 
-    /// The text of a JSON string literal (quotes included in `literal`).
-    private static func decodedString(_ literal: UnsafeBufferPointer<UInt8>) -> String? {
+    /// The text of a JSON value when it is a string literal (quotes included in `literal`).
+    private static func stringValue(_ literal: UnsafeBufferPointer<UInt8>) -> String? {
+        guard literal.first == UInt8(ascii: "\"") else { return nil }
         let raw = UnsafeBufferPointer(rebasing: literal[(literal.startIndex + 1)..<(literal.endIndex - 1)])
         if !raw.contains(UInt8(ascii: "\\")) { return String(decoding: raw, as: UTF8.self) }
         return (try? JSONValue.parse(Data(literal)))?.stringValue

@@ -119,15 +119,15 @@ extension CatalogEntry: AppendLogRecord {
     public static func summary(ofObject object: UnsafeBufferPointer<UInt8>) -> Summary {
         // Read from the line's bytes without building the entry's value: one pass, which stops
         // once both are found (the only reader of a summary from a catalog line).
-        let members = JSONSyntax.stringMembers(["kind", "status"], in: object, from: 0)
-        let kind = members[0].flatMap(AlbumKind.init(rawValue:)) ?? .album
-        let status = members[1].flatMap(AlbumStatus.init(rawValue:))
+        let members = JSONSyntax.stringMembers("kind", "status", in: object, from: 0)
+        let kind = members.0.flatMap(AlbumKind.init(rawValue:)) ?? .album
+        let status = members.1.flatMap(AlbumStatus.init(rawValue:))
         guard status == .unavailable else { return Summary(status: status, kind: kind) }
-        let more = JSONSyntax.stringMembers(["not_found_as", "checked_at"], in: object, from: 0)
-        let asked = more[0].map(AlbumKinds.init(text:)) ?? []
+        let more = JSONSyntax.stringMembers("not_found_as", "checked_at", in: object, from: 0)
+        let asked = more.0.map(AlbumKinds.init(text:)) ?? []
         return Summary(
             status: status, kind: kind, notFoundAs: asked.isEmpty ? AlbumKinds(kind) : asked,
-            checkedAt: more[1].flatMap(Timestamp.unix))
+            checkedAt: more.1.flatMap(Timestamp.unix))
     }
 }
 
