@@ -94,22 +94,36 @@ public struct SyncPlan: Sendable {
             }
             plan.changes.append(.new(file))
         }
-        // What left a path and went nowhere: deleted here, or replaced in place by an edit.
+        // What left a path and went nowhere: deleted here, or replaced in place by an edit (its
+        // `.new` then becomes `.edited`). Looked up in a table of the `.new` changes and removed
+        // in one pass at the end: a search of every change per edit was quadratic.
+        var newAt: [String: Local] = [:]
+        for case .new(let file) in plan.changes { newAt[key(file.folder, file.path)] = file }
+        var edited: Set<String> = []
+        var rest: [Change] = []
         for sources in leaving.values {
             for file in sources where !taken.contains(key(file.folder, file.path)) {
-                if let now = here[key(file.folder, file.path)] {
-                    let wasNew = plan.changes.contains { if case .new(let new) = $0 { return new == now } else { return false } }
-                    if wasNew {
-                        plan.changes.removeAll { if case .new(let new) = $0 { return new == now } else { return false } }
-                        plan.changes.append(.edited(now, previous: file))
+                let path = key(file.folder, file.path)
+                if let now = here[path] {
+                    if newAt[path] == now {
+                        edited.insert(path)
+                        rest.append(.edited(now, previous: file))
                     } else {
-                        plan.changes.append(.displaced(file))
+                        rest.append(.displaced(file))
                     }
                 } else {
-                    plan.changes.append(.deleted(file))
+                    rest.append(.deleted(file))
                 }
             }
         }
+        if !edited.isEmpty {
+            plan.changes.removeAll { change in
+                guard case .new(let file) = change else { return false }
+                let path = key(file.folder, file.path)
+                return edited.contains(path) && here[path] == file
+            }
+        }
+        plan.changes += rest
         return plan
     }
 }
