@@ -9,7 +9,7 @@ extension SyncRun {
     /// sync; with --push, what is lost is uploaded again (a whole new album if it was deleted).
     func checkRemote(_ folder: inout SyncState.Folder, outcome: inout Outcome) async throws -> [Pending] {
         guard let album = folder.album, let albumID = ImgurID(album) else { return [] }
-        let present = (state?.files(in: folder.path) ?? allFiles.filter { $0.folder == folder.path }).filter { $0.state == .synced }
+        let present = files(in: folder.path).filter { $0.state == .synced }
         let listing: Album
         do {
             listing = try await client.album(albumID)
@@ -61,7 +61,7 @@ extension SyncRun {
             }
             record("lost-on-imgur", folder: folder.path, path: file.path, ["image": id])
         }
-        for image in allImages where image.folder == folder.path && image.state == .kept && !onImgur.contains(image.id) {
+        for image in images(in: folder.path) where image.state == .kept && !onImgur.contains(image.id) {
             // Kept there for a file deleted here, and now gone there too: nothing is left to keep.
             var gone = image
             gone.state = .deleted
@@ -136,10 +136,10 @@ extension SyncRun {
     func setOrder(_ folder: SyncState.Folder, outcome: inout Outcome) async throws {
         guard let album = folder.album, let albumID = ImgurID(album), !memory.isOrderSkipped(folder.path) else { return }
         var entries: [(path: String, id: String, deletehash: String?)] = []
-        for file in allFiles where file.folder == folder.path && file.state == .synced {
+        for file in files(in: folder.path) where file.state == .synced {
             if let id = file.imgurID { entries.append((file.path, id, file.deletehash)) }
         }
-        for image in allImages where image.folder == folder.path && image.state == .kept {
+        for image in images(in: folder.path) where image.state == .kept {
             entries.append((image.path, image.id, image.deletehash))
         }
         entries.sort { NaturalOrder.less($0.path, $1.path) }
@@ -152,8 +152,11 @@ extension SyncRun {
         guard let listed else { return }
         // Images this sync put anywhere leave an album they are not wanted in; any other is one
         // added on Imgur, and stays.
-        let known = Set(allFiles.compactMap(\.imgurID) + allImages.map(\.id))
-        let extras = listed.filter { !seen.contains($0) && !known.contains($0) }
+        // Every id this sync knows, gathered only when the album lists one this folder does not
+        // want (not for every folder: that was quadratic in the number of folders).
+        let unwanted = listed.filter { !seen.contains($0) }
+        let known = unwanted.isEmpty ? [] : Set(allFiles.compactMap(\.imgurID) + allImages.map(\.id))
+        let extras = unwanted.filter { !known.contains($0) }
         wanted += extras.map { ("", $0, nil) }
         let target = wanted.map(\.id)
         guard target != listed else { return }
@@ -188,7 +191,7 @@ extension SyncRun {
             return
         }
         let shown = Set(after)
-        for var file in allFiles where file.folder == folder.path && file.state == .synced && !file.placed {
+        for var file in files(in: folder.path) where file.state == .synced && !file.placed {
             guard let id = file.imgurID, shown.contains(id) else { continue }
             file.placed = true
             try state?.save(file)

@@ -48,6 +48,9 @@ public struct SyncRun: Sendable {
     let snapshot: (folders: [String: SyncState.Folder], files: [String: SyncState.File], images: [String: SyncState.Image])
     let log: SyncLog?
     let options: Options
+    /// A dry run's snapshot by folder (the open state keeps its own).
+    private let snapshotFiles: [String: [SyncState.File]]
+    private let snapshotImages: [String: [SyncState.Image]]
     /// What this run learnt on the way: album listings, images that arrived in an album.
     let memory = SyncMemory()
 
@@ -61,6 +64,8 @@ public struct SyncRun: Sendable {
         self.upload = upload
         self.state = state
         self.snapshot = snapshot
+        snapshotFiles = Dictionary(grouping: snapshot.files.values, by: \.folder)
+        snapshotImages = Dictionary(grouping: snapshot.images.values, by: \.folder)
         self.log = log
         self.options = options
     }
@@ -74,6 +79,9 @@ public struct SyncRun: Sendable {
     func folderRecord(_ path: String) -> SyncState.Folder? { state?.folders[path] ?? snapshot.folders[path] }
     var allFiles: [SyncState.File] { Array((state?.files ?? snapshot.files).values) }
     var allImages: [SyncState.Image] { Array((state?.images ?? snapshot.images).values) }
+    /// One folder's records: what the per-folder steps use (`allFiles` copies every folder's).
+    func files(in folder: String) -> [SyncState.File] { state?.files(in: folder) ?? snapshotFiles[folder] ?? [] }
+    func images(in folder: String) -> [SyncState.Image] { state?.images(in: folder) ?? snapshotImages[folder] ?? [] }
     func fileRecord(_ folder: String, _ path: String) -> SyncState.File? {
         state?.file(folder, path) ?? snapshot.files[SyncRecord.fileKey(folder, path)]
     }
@@ -143,7 +151,7 @@ public struct SyncRun: Sendable {
                 // Files synced into no album (an album creation refused before, a push cut short):
                 // they go into the folder's new album.
                 let taken = Set(uploads[folder.path, default: []].map(\.path))
-                for file in allFiles where file.folder == folder.path && file.state == .synced && !taken.contains(file.path)
+                for file in files(in: folder.path) where file.state == .synced && !taken.contains(file.path)
                     && !unseen.contains(SyncRecord.fileKey(file.folder, file.path))
                 {
                     uploads[folder.path, default: []].append(Pending(folder: folder.path, path: file.path, reason: "its folder has no album on Imgur yet"))
@@ -240,8 +248,8 @@ public struct SyncRun: Sendable {
         var linked: Set<String> = []
         let orderable = byAccount || folder.album == nil || folder.albumGone || {
             guard let listed = memory.listing(for: folder.path) else { return false }
-            let handled = Set(allFiles.filter { $0.folder == folder.path && $0.deletehash != nil }.compactMap(\.imgurID)
-                + allImages.filter { $0.folder == folder.path && $0.deletehash != nil }.map(\.id))
+            let handled = Set(files(in: folder.path).filter { $0.deletehash != nil }.compactMap(\.imgurID)
+                + images(in: folder.path).filter { $0.deletehash != nil }.map(\.id))
             return listed.allSatisfy(handled.contains)
         }()
         for item in pending {
@@ -275,7 +283,7 @@ public struct SyncRun: Sendable {
     /// the recorded hash: nothing is read); nil when the folder is missing (never taken for an
     /// emptied one: nothing is deleted).
     private func scan(_ path: String, outcome: inout Outcome) async throws -> (files: [SyncPlan.Local], unseen: Set<String>)? {
-        let synced = allFiles.filter { $0.folder == path && $0.state == .synced }
+        let synced = files(in: path).filter { $0.state == .synced }
         guard let scan = try await BlockingIO.run({ FolderScan.scan(path) }) else {
             events.result(.failed, display(path), "the folder is missing or not a folder: nothing done for it (its album is left as it is)")
             outcome.failed += 1

@@ -79,6 +79,10 @@ public final class SyncState: @unchecked Sendable {
     public private(set) var folders: [String: Folder] = [:]
     public private(set) var files: [String: File] = [:]
     public private(set) var images: [String: Image] = [:]
+    /// `files` and `images` by folder (path → file, id → image): a sync asks for each folder's,
+    /// and filtering all of them per folder was quadratic in the number of folders.
+    private var filesByFolder: [String: [String: File]] = [:]
+    private var imagesByFolder: [String: [String: Image]] = [:]
     private let log: AppendLog<SyncRecord>
     private let lock = NSLock()
 
@@ -116,6 +120,8 @@ public final class SyncState: @unchecked Sendable {
         state.folders = folders
         state.files = files
         state.images = images
+        for file in files.values { state.filesByFolder[file.folder, default: [:]][file.path] = file }
+        for image in images.values { state.imagesByFolder[image.folder, default: [:]][image.id] = image }
     }
 
     private static func forEach(in root: Directory, _ body: (SyncRecord) -> Void) throws {
@@ -129,11 +135,11 @@ public final class SyncState: @unchecked Sendable {
     }
 
     public func files(in folder: String) -> [File] {
-        locked { files.values.filter { $0.folder == folder } }
+        locked { Array(filesByFolder[folder]?.values ?? [:].values) }
     }
 
     public func images(in folder: String) -> [Image] {
-        locked { images.values.filter { $0.folder == folder } }
+        locked { Array(imagesByFolder[folder]?.values ?? [:].values) }
     }
 
     public func file(_ folder: String, _ path: String) -> File? { locked { files[SyncRecord.fileKey(folder, path)] } }
@@ -149,6 +155,7 @@ public final class SyncState: @unchecked Sendable {
         try locked { () throws in
             try log.append(.file(file))
             files[SyncRecord.fileKey(file.folder, file.path)] = file
+            filesByFolder[file.folder, default: [:]][file.path] = file
         }
     }
 
@@ -156,6 +163,7 @@ public final class SyncState: @unchecked Sendable {
         try locked { () throws in
             try log.append(.image(image))
             images[SyncRecord.imageKey(image.folder, image.id)] = image
+            imagesByFolder[image.folder, default: [:]][image.id] = image
         }
     }
 
