@@ -117,13 +117,14 @@ extension AlbumFolder {
         let log = try AppendLog<HistoryEntry>.open(historyName(id), in: folder)
         defer { log.close() }
         var sequence = log.entryCount
-        // Flushed once, before the metadata that follows is written: a refresh that found 25,000
-        // changes made 25,000 flushes. A crash before the flush leaves the history as it was, or
-        // with a torn last line that the next open repairs; the metadata is not yet written then,
-        // so the next run finds the same changes again.
-        for change in changes {
+        // Flushed every 64 changes and at the end, before the metadata that follows is written: a
+        // refresh that found 25,000 changes made 25,000 flushes. At most 64 appends (a few pages)
+        // are ever unflushed: a kill leaves every finished append in place, and what a power cut
+        // can leave half-written stays within those pages (the next open cuts a torn tail off).
+        // The metadata is not written yet then, so the next run finds those changes again.
+        for (index, change) in changes.enumerated() {
             sequence += 1
-            try log.append(HistoryEntry(sequence: sequence, change: change), durable: false)
+            try log.append(HistoryEntry(sequence: sequence, change: change), durable: (index + 1) % 64 == 0)
         }
         try log.sync()
     }
@@ -144,10 +145,13 @@ extension AlbumFolder {
     public static func keepingRemoved(_ old: AlbumMetadata?, in new: AlbumMetadata, at date: Date) -> AlbumMetadata {
         guard let old else { return new }
         let listed = Set(new.media.map(\.id))
-        let removed = old.media.filter { !listed.contains($0.id) }.sorted { $0.position < $1.position }
+        let removed = old.media.enumerated().filter { !listed.contains($0.element.id) }
+            .sorted { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }.map(\.element)
         // One pass: inserting each removed record into the array cost a move of every record after
         // it (quadratic when a large album shrank). A removed record goes where inserting them one
         // by one, in order, would have put it: at min(position - 1, records placed before it).
+        // Records with the same position (only a hand-edited document has them) keep their order;
+        // inserting them one by one reversed it.
         var merged: [MediaRecord] = []
         merged.reserveCapacity(new.media.count + removed.count)
         var (nextNew, nextRemoved) = (new.media.startIndex, 0)

@@ -389,7 +389,8 @@ private struct LogScan<Record: AppendLogRecord> {
         if indexed, let size = directory.fileSize(name) {
             // About one key per 160 bytes (a catalog line is longer): the table is not grown, and
             // its keys hashed again, five times on the way to 100,000 (docs/performance.md, "Catalog").
-            scan.summaries.reserveCapacity(Int(clamping: min(size / 160, 1 << 24)))
+            // At most 2^18 ahead (a few MB): a huge file that is not a log costs no more than that.
+            scan.summaries.reserveCapacity(Int(clamping: min(size / 160, 1 << 18)))
         }
         var number = 0
         try LineReader(directory, name).forEachLine { line in

@@ -118,7 +118,9 @@ extension CatalogEntry: AppendLogRecord {
 
     public static func summary(ofObject object: UnsafeBufferPointer<UInt8>) -> Summary {
         // Read from the line's bytes without building the entry's value: one pass, which stops
-        // once both are found (the only reader of a summary from a catalog line).
+        // once both are found (the only reader of a summary from a catalog line). A member
+        // repeated within a line counts once, its first (the writer never repeats one); a later
+        // line of the same id replaces the whole summary.
         let members = JSONSyntax.stringMembers("kind", "status", in: object, from: 0)
         let kind = members.0.flatMap(AlbumKind.init(rawValue:)) ?? .album
         let status = members.1.flatMap(AlbumStatus.init(rawValue:))

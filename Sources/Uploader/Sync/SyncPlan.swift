@@ -98,7 +98,9 @@ public struct SyncPlan: Sendable {
         // `.new` then becomes `.edited`). Looked up in a table of the `.new` changes and removed
         // in one pass at the end: a search of every change per edit was quadratic.
         var newAt: [String: Local] = [:]
-        for case .new(let file) in plan.changes { newAt[key(file.folder, file.path)] = file }
+        for case .new(let file) in plan.changes where here[key(file.folder, file.path)] == file {
+            newAt[key(file.folder, file.path)] = file
+        }
         var edited: Set<String> = []
         var rest: [Change] = []
         for sources in leaving.values {
