@@ -33,6 +33,10 @@ public struct SyncList: Sendable, Equatable {
     public static func parse(_ text: String, base: String) -> SyncList {
         var list = SyncList()
         var seen: Set<String> = []
+        // Every listed folder by its line, and every folder that holds one (its first) by that
+        // one's line: nesting is then two lookups per line, not a comparison with every line before.
+        var listedAt: [String: Int] = [:]
+        var holderOf: [String: Int] = [:]
         for (offset, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = offset + 1
             // Only a line that starts with # is a comment: a folder may have one in its name.
@@ -65,13 +69,21 @@ public struct SyncList: Sendable, Equatable {
                 list.problems.append("\(fileName):\(number): \(folder) is listed twice")
                 continue
             }
-            if let outer = list.pairs.first(where: { absolute.hasPrefix($0.folder + "/") || $0.folder.hasPrefix(absolute + "/") }) {
-                list.problems.append("\(fileName):\(number): \(folder) and line \(outer.line) nest: a file would be in two albums; list one of them")
+            let ancestors = Self.ancestors(of: absolute)
+            if let outer = ancestors.lazy.compactMap({ listedAt[$0] }).first ?? holderOf[absolute] {
+                list.problems.append("\(fileName):\(number): \(folder) and line \(outer) nest: a file would be in two albums; list one of them")
                 continue
             }
+            listedAt[absolute] = number
+            for ancestor in ancestors where holderOf[ancestor] == nil { holderOf[ancestor] = number }
             list.pairs.append(Pair(folder: absolute, album: album, line: number))
         }
         return list
+    }
+
+    /// The folders above `path` (an absolute, standardized path), the root excepted: `/a/b/c` → `/a`, `/a/b`.
+    static func ancestors(of path: String) -> [String] {
+        path.indices.dropFirst().filter { path[$0] == "/" }.map { String(path[..<$0]) }
     }
 
     static func isDirectory(_ text: String, base: String) -> Bool {
