@@ -29,9 +29,18 @@ public struct AccountLog {
 
     /// Records, durably, whether everything the account listed is archived.
     public mutating func record(_ name: String, complete: Bool, at date: Date) throws(FileError) {
-        accounts[Self.key(name)] = [
-            "name": .string(name), "complete": .bool(complete), "checked_at": .string(Timestamp.iso8601(date)),
-        ]
+        try record([name], complete: complete, at: date)
+    }
+
+    /// Records, durably and in one rewrite of the file, the same for each of `names` (a run that
+    /// walked many accounts to the end rewrote the whole file once per account).
+    public mutating func record(_ names: [String], complete: Bool, at date: Date) throws(FileError) {
+        guard !names.isEmpty else { return }
+        for name in names {
+            accounts[Self.key(name)] = [
+                "name": .string(name), "complete": .bool(complete), "checked_at": .string(Timestamp.iso8601(date)),
+            ]
+        }
         try directory.writeAtomically(JSONValue.object(accounts).serialized(), to: StorageLayout.accountsName)
     }
 

@@ -40,7 +40,7 @@ struct ArchiveCommand {
         let outcome = try await AlbumScheduler(services: services, request: request, catalog: catalog).run(plan)
         let tally = outcome.tally
         if tally.exitCode == .success, !outcome.interrupted, outcome.fatalError == nil, request.scope == .everything {
-            for name in plan.walkedToTheEnd { try accounts.record(name, complete: true, at: session.context.now()) }
+            try accounts.record(plan.walkedToTheEnd, complete: true, at: session.context.now())
         }
         // With --quiet a clean run prints nothing at all (cron mails only on trouble).
         if reporter.verbosity > .quiet || tally.exitCode != .success || outcome.interrupted {
