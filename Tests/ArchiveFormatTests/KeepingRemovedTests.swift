@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ArchiveFormat
@@ -28,20 +29,8 @@ struct KeepingRemovedTests {
         return merged.map(\.id.rawValue)
     }
 
-    /// SplitMix64: the same rounds on every run, so a failure can be replayed.
-    private struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test func removedRecordsKeepTheirPlacesAsInsertingThemOneByOneDid() {
-        var generator = SeededGenerator(state: 20261202)
+        var generator = SeededGenerator(seed: 20261202)  // the same rounds on every run
         let date = Date(timeIntervalSince1970: 1_700_000_000)
         for round in 0..<300 {
             let oldCount = Int.random(in: 0...12, using: &generator)

@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Archiver
@@ -39,18 +40,5 @@ import Testing
         #expect(Shard("2/8") == Shard(index: 2, count: 8))
         #expect(Shard("0/1") != nil)
         for bad in ["8/8", "-1/4", "1/0", "1", "a/b", "1/2/3", ""] { #expect(Shard(bad) == nil, "\(bad)") }
-    }
-}
-
-/// A fixed pseudo-random sequence (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

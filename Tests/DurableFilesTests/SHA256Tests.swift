@@ -16,20 +16,7 @@ import Darwin
 
 // MARK: - Helpers
 
-/// Deterministic PRNG (SplitMix64) so failures are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
+func randomBytes(_ count: Int, _ rng: inout SeededGenerator) -> [UInt8] {
     var out = [UInt8](repeating: 0, count: count)
     var i = 0
     while i < count {
@@ -45,7 +32,7 @@ func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
 
 /// Random chunk lengths summing to `count`, biased towards sizes around the
 /// 64-byte block boundary and including empty chunks.
-func randomSplit(_ count: Int, _ rng: inout SplitMix64) -> [Int] {
+func randomSplit(_ count: Int, _ rng: inout SeededGenerator) -> [Int] {
     var parts: [Int] = []
     var left = count
     while left > 0 {
@@ -257,7 +244,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
     @Test(arguments: Impl.allCases)
     func millionAEachImplementation(_ impl: Impl) throws {
         try #require(impl == .portable || shaniSupported)
-        var rng = SplitMix64(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         #expect(hex(digest(millionA, using: impl)) == millionAHex)
         #expect(hex(digest(millionA, chunks: randomSplit(millionA.count, &rng), using: impl)) == millionAHex)
     }
@@ -269,7 +256,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
     /// Every length 0...300: portable C, SHA-NI (when available), the public
     /// API with a random split, and the Swift oracle all agree.
     @Test func everyLengthUpTo300() {
-        var rng = SplitMix64(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         for length in 0...300 {
             let bytes = randomBytes(length, &rng)
             let expected = referenceSHA256(bytes)
@@ -287,7 +274,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
           arguments: [1000, 4096, 65_536 + 13, 1 << 20, (1 << 20) + 7, 3_000_001])
     func largeInputsPortableVsSHANI(_ length: Int) async throws {
         try await onItsOwnThread { () throws in
-            var rng = SplitMix64(seed: UInt64(length))
+            var rng = SeededGenerator(seed: UInt64(length))
             let bytes = randomBytes(length, &rng)
             let portable = digest(bytes, using: .portable)
             #expect(digest(bytes, using: .shani) == portable)
@@ -300,7 +287,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
 
     @Test(arguments: [1000, 65_536 + 13, (1 << 20) + 7])
     func largeInputsAgainstOracle(_ length: Int) {
-        var rng = SplitMix64(seed: UInt64(length) &+ 99)
+        var rng = SeededGenerator(seed: UInt64(length) &+ 99)
         let bytes = randomBytes(length, &rng)
         let expected = referenceSHA256(bytes)
         #expect(digest(bytes, using: .portable) == expected)
@@ -309,7 +296,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
 
     @Test(.enabled(if: shaniSupported, "CPU lacks SHA-NI"))
     func randomLengthsAndSplits() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         for _ in 0..<200 {
             let length = Int(rng.next() % 20_000)
             let bytes = randomBytes(length, &rng)
@@ -331,7 +318,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
 @Suite struct StreamingTests {
     @Test(arguments: 0..<20)
     func chunkSplitInvariance(_ seed: Int) {
-        var rng = SplitMix64(seed: UInt64(1000 + seed))
+        var rng = SeededGenerator(seed: UInt64(1000 + seed))
         let length = Int(rng.next() % 5000)
         let bytes = randomBytes(length, &rng)
         let whole = SHA256.hexDigest(of: Data(bytes))
@@ -400,7 +387,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
     }
 
     func randomBytesSeeded(_ n: Int) -> [UInt8] {
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         return randomBytes(n, &rng)
     }
 }
@@ -422,7 +409,7 @@ let millionAHex = "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112
     ])
     func fileMatchesInMemory(_ size: Int, _ bufferSize: Int) async throws {
         try await onItsOwnThread { () throws in
-            var rng = SplitMix64(seed: UInt64(size))
+            var rng = SeededGenerator(seed: UInt64(size))
             let bytes = randomBytes(size, &rng)
             let expected = SHA256.hexDigest(of: Data(bytes))
             let result = try withTempFile(bytes) { path in
