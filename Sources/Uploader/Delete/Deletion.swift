@@ -30,18 +30,19 @@ public struct Deletion: Sendable {
         var whole: Set<String> = []
         var unknown: [String] = []
         let jobs = store.all().compactMap { try? $0.get() }
+        func deletable(_ item: UploadItem) -> Bool { item.deletehash != nil && item.state != .deleted }
         // Two tables, built once: searching every job for every target was quadratic.
         let jobByID = Dictionary(jobs.map { ($0.0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var holders: [String: [(String, Int)]] = [:]  // image id -> (job, item) still deletable, a job once
         for (job, items) in jobs {
             var seen: Set<String> = []
-            for item in items where item.deletehash != nil && item.state != .deleted {
+            for item in items where deletable(item) {
                 if let image = item.imgurID, seen.insert(image).inserted { holders[image, default: []].append((job.id, item.index)) }
             }
         }
         for target in targets {
             if let (job, items) = jobByID[target] {
-                selection[job.id, default: []] += items.filter { $0.deletehash != nil && $0.state != .deleted }.map(\.index)
+                selection[job.id, default: []] += items.filter(deletable).map(\.index)
                 whole.insert(job.id)
                 continue
             }
