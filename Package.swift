@@ -43,7 +43,7 @@ let package = Package(
         // MARK: Imgur and the archive
 
         /// The Imgur API as clients see it: endpoints, answers, errors, ids, auth.
-        .target(name: "ImgurAPI", dependencies: ["ExactJSON", "HTTPCore"]),
+        .target(name: "ImgurAPI", dependencies: ["DurableFiles", "ExactJSON", "HTTPCore"]),
         /// The storage directory as data: album folders, the catalog, the media-type table.
         .target(name: "ArchiveFormat", dependencies: ["DurableFiles", "ExactJSON", "ImgurAPI"]),
         /// What every long run shares: the rate-limit budget, the work window, in-order commits, events.

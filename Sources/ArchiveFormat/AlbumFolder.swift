@@ -44,6 +44,8 @@ public struct AlbumReading: Sendable {
     public var problems: [DocumentProblem] = []
     /// The metadata's `id` is not the folder's: it describes another album.
     public var namesAnotherAlbum = false
+    /// While reading: each media's title from the API object, by id.
+    var titles: [String: String?]?
 
     /// The first problem as an error naming the document's path, or nil when the three documents
     /// could all be read.
@@ -87,10 +89,14 @@ public enum AlbumFolder {
         let id = metadata.id
         var files: [(String, (OpenFile) throws(FileError) -> Void)] = [
             (StorageLayout.descriptionsName(id), { (file) throws(FileError) in
-                try stream(into: file) { $0.members(descriptionMembers(of: metadata)) }
+                try stream(into: file) { document in
+                    try forEachDescription(of: metadata, in: folder) { document.member($0, $1) }
+                }
             }),
             (StorageLayout.scriptName(id), { (file) throws(FileError) in
-                try stream(into: file) { $0.members(metadata.media.lazy.map { (String($0.position), .string($0.id.rawValue)) }) }
+                try stream(into: file) { document in
+                    try metadata.forEachMedia { document.member(String($0.position), .string($0.id.rawValue)) }
+                }
             }),
         ]
         if let comments {
@@ -102,7 +108,9 @@ public enum AlbumFolder {
                 var members = metadata.json(withMedia: false)
                 for key in AlbumMetadata.keyOrder {
                     if key == "media" {
-                        document.arrayMember("media", metadata.media.lazy.map(\.json))
+                        try document.arrayMember("media") { emit in try metadata.forEachMedia { emit($0.json) } }
+                    } else if key == "api", let images = metadata.apiImages, case .object(let api)? = members.removeValue(forKey: key) {
+                        try document.objectMember("api", api, array: "images") { emit in try images.forEach(emit) }
                     } else if let value = members.removeValue(forKey: key) {
                         document.member(key, value)
                     }
@@ -114,21 +122,62 @@ public enum AlbumFolder {
     }
 
     /// Writes one object through a `JSONObjectStream` into `file`.
-    private static func stream(into file: OpenFile, _ body: (inout JSONObjectStream) -> Void) throws(FileError) {
+    private static func stream(into file: OpenFile, _ body: (inout JSONObjectStream) throws -> Void) throws(FileError) {
         var failure: FileError?
         var document = JSONObjectStream { bytes in
             guard failure == nil else { return }
             do throws(FileError) { try file.write(bytes) } catch { failure = error }
         }
-        body(&document)
+        do {
+            try body(&document)
+        } catch let error as FileError {
+            failure = failure ?? error
+        } catch {
+            // The spool of a long image list could not be read back.
+            failure = failure ?? .read(path: file.path, reason: "\(error)")
+        }
         document.finish()
         if let failure { throw failure }
     }
 
-    /// `descriptions_`'s members in the order the writer sorts keys, each id once (its first).
-    private static func descriptionMembers(of metadata: AlbumMetadata) -> [(String, JSONValue)] {
-        let members = Dictionary(metadata.media.map { ($0.id.rawValue, JSONValue.optional($0.description)) }, uniquingKeysWith: { first, _ in first })
-        return JSONValue.orderedKeys(members).map { ($0, members[$0] ?? .null) }
+    /// `descriptions_`'s members in the order the writer sorts keys (`JSONValue.orderedKeys`),
+    /// each id once (its first position's). Records on disk are sorted on disk (`ExternalSorter`,
+    /// runs in unnamed files of `folder`): memory stays flat however many there are.
+    private static func forEachDescription(
+        of metadata: AlbumMetadata, in folder: Directory, _ body: (String, JSONValue) throws -> Void
+    ) throws {
+        guard metadata.spooledMedia != nil else {
+            let members = Dictionary(metadata.media.map { ($0.id.rawValue, JSONValue.optional($0.description)) }, uniquingKeysWith: { first, _ in first })
+            for key in JSONValue.orderedKeys(members) { try body(key, members[key] ?? .null) }
+            return
+        }
+        // Keys in byte order, then the position (so the first of an id comes first). When every id
+        // is a decimal number the writer orders them by value: a second sorter keeps that order
+        // until an id that is not a number makes it moot.
+        let byText = ExternalSorter(scratch: folder)
+        var byNumber: ExternalSorter? = ExternalSorter(scratch: folder)
+        try metadata.forEachMedia { record in
+            let id = Array(record.id.rawValue.utf8)
+            let value = Array(JSONValue.optional(record.description).serialized(.compact))
+            let position = withUnsafeBytes(of: UInt64(record.position).bigEndian, Array.init)
+            try byText.add(ExternalSorter.Record(key: id + position, value: value))
+            if let sorter = byNumber {
+                if let number = UInt64(record.id.rawValue), id.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                    try sorter.add(ExternalSorter.Record(key: withUnsafeBytes(of: number.bigEndian, Array.init) + id + position, value: value))
+                } else {
+                    byNumber = nil
+                }
+            }
+        }
+        var last: ArraySlice<UInt8>?
+        try (byNumber ?? byText).forEachSorted { record in
+            let key = record.key.dropLast(8)
+            let text = byNumber == nil ? key : key.dropFirst(8)
+            guard text != last else { return true }
+            last = text
+            try body(String(decoding: text, as: UTF8.self), try JSONValue.parse(Data(record.value)))
+            return true
+        }
     }
 
     /// Writes the documents into `id`'s folder of `layout` (which must exist).
@@ -159,180 +208,6 @@ public enum AlbumFolder {
         }
     }
 
-    /// Reads the documents of `id` in its open `folder`, noting every problem instead of stopping
-    /// at the first.
-    public static func read(_ id: ImgurID, in folder: Directory) -> AlbumReading {
-        var reading = AlbumReading(id: id)
-        let metadataName = StorageLayout.metadataName(id)
-        var declaredCount: Int64?
-        if let json = document(metadataName, in: folder, into: &reading) {
-            reading.metadata = decodeMetadata(json, id: id, name: metadataName, into: &reading)
-            declaredCount = json["media_count"]?.int64Value
-        }
-        readScript(id, folder: folder, declaredCount: declaredCount, into: &reading)
-        readDescriptions(id, folder: folder, into: &reading)
-        if let commentsFile = reading.metadata?.commentsFile {
-            reading.comments = document(commentsFile, in: folder, into: &reading)
-        }
-        // The media's own texts: the description from `descriptions_`, the title from the API object.
-        if var metadata = reading.metadata {
-            let titles = apiTitles(metadata.api)
-            for index in metadata.media.indices {
-                let mediaID = metadata.media[index].id.rawValue
-                metadata.media[index].title = titles[mediaID] ?? nil
-                metadata.media[index].description = reading.descriptions?[mediaID] ?? nil
-            }
-            reading.metadata = metadata
-        }
-        return reading
-    }
-
-    // MARK: Reading
-
-    /// A JSON document, or nil with the problem noted.
-    private static func document(_ name: String, in folder: Directory, into reading: inout AlbumReading) -> JSONValue? {
-        let data: Data
-        do {
-            data = try folder.read(name, limit: 256 << 20)
-        } catch {
-            reading.problems.append(.document(name, folder.exists(name) ? error.reasonText : "missing"))
-            return nil
-        }
-        guard let json = try? JSONValue.parse(data) else {
-            reading.problems.append(.document(name, "not valid JSON"))
-            return nil
-        }
-        return json
-    }
-
-    private static func decodeMetadata(
-        _ json: JSONValue, id: ImgurID, name: String, into reading: inout AlbumReading
-    ) -> AlbumMetadata? {
-        guard case .object(var members) = json else {
-            reading.problems.append(.document(name, "not a JSON object"))
-            return nil
-        }
-        guard let version = members["schema_version"]?.int64Value, version >= 1 else {
-            reading.problems.append(.document(name, "unknown schema_version"))
-            return nil
-        }
-        guard version <= AlbumMetadata.schemaVersion else {
-            reading.problems.append(.newerSchema(name, version))
-            return nil
-        }
-        if members["id"]?.stringValue != id.rawValue {
-            reading.problems.append(.inconsistent("\(name) names another album"))
-            reading.namesAnotherAlbum = true
-        }
-        guard let kind = AlbumKind(rawValue: members["kind"]?.stringValue ?? AlbumKind.album.rawValue),
-            let status = members["status"]?.stringValue.flatMap(AlbumStatus.init(rawValue:)),
-            let mediaList = members["media"]?.arrayValue
-        else {
-            reading.problems.append(.document(name, "not the shape this version writes (kind, status, media)"))
-            return nil
-        }
-        var media: [MediaRecord] = []
-        for (index, item) in mediaList.enumerated() {
-            guard let record = decodeRecord(item, index: index, name: name, into: &reading) else { continue }
-            media.append(record)
-        }
-        let known = AlbumMetadata.keyOrder
-        let commentCount = members["comment_count"]?.int64Value.map { Int(clamping: $0) }
-            ?? (members["comments_file"] == nil ? nil : 0)
-        let api = members["api"] ?? .null
-        var metadata = AlbumMetadata(
-            kind: kind, id: id, title: members["title"]?.stringValue, description: members["description"]?.stringValue,
-            published: members["published"]?.stringValue.flatMap(Timestamp.unix) ?? api["datetime"]?.int64Value,
-            status: status, archivedAt: members["archived_at"]?.stringValue.flatMap(Timestamp.date) ?? Date(timeIntervalSince1970: 0),
-            sourceURL: members["source_url"]?.stringValue ?? "", media: media, api: api, commentCount: commentCount)
-        metadata.refused = (members["refused"]?.arrayValue ?? []).compactMap { item in
-            guard let index = item["index"]?.int64Value, let reason = item["reason"]?.stringValue else { return nil }
-            return RefusedItem(index: Int(clamping: index), reason: reason)
-        }
-        for key in known { members.removeValue(forKey: key) }
-        metadata.unknownMembers = members
-        return metadata
-    }
-
-    private static func decodeRecord(
-        _ item: JSONValue, index: Int, name: String, into reading: inout AlbumReading
-    ) -> MediaRecord? {
-        guard let id = item["id"]?.stringValue.flatMap(ImgurID.init),
-            let status = item["status"]?.stringValue.flatMap(MediaStatus.init(rawValue:))
-        else {
-            reading.problems.append(.inconsistent("media record \(index + 1) of \(name) has no valid id or status"))
-            return nil
-        }
-        var file = item["file"]?.stringValue
-        if status == .ok, !(file.map(MediaFileName.isValid) ?? false) {
-            reading.problems.append(.inconsistent("a media record of \(name) names no valid file"))
-            file = nil
-        }
-        return MediaRecord(
-            position: item["position"]?.int64Value.map { Int(clamping: $0) } ?? index + 1, id: id,
-            type: item["type"]?.stringValue, apiSize: item["api_size"]?.int64Value, status: status,
-            file: status == .ok ? file : nil, bytes: item["bytes"]?.int64Value, sha256: item["sha256"]?.stringValue,
-            detectedType: item["detected_type"]?.stringValue, url: item["url"]?.stringValue,
-            httpStatus: item["http_status"]?.int64Value.map { Int(clamping: $0) },
-            seenAt: item["seen_at"]?.stringValue.flatMap(Timestamp.date), keptAside: item["kept_aside"]?.stringValue,
-            removedUpstreamAt: item["removed_upstream_at"]?.stringValue.flatMap(Timestamp.date))
-    }
-
-    private static func readScript(
-        _ id: ImgurID, folder: Directory, declaredCount: Int64?, into reading: inout AlbumReading
-    ) {
-        let name = StorageLayout.scriptName(id)
-        guard let json = document(name, in: folder, into: &reading) else { return }
-        guard let members = json.objectValue else {
-            reading.problems.append(.document(name, "not an object"))
-            return
-        }
-        var script: [Int: String] = [:]
-        for (key, value) in members {
-            guard let position = Int(key), position > 0, let mediaID = value.stringValue, ImgurID.isValid(mediaID) else {
-                reading.problems.append(.document(name, "entry \"\(key.prefix(20))\" is not a position and a media id"))
-                return
-            }
-            script[position] = mediaID
-        }
-        reading.script = script
-        guard let records = reading.metadata?.media else { return }
-        if let declaredCount, Int64(members.count) != declaredCount || records.count != members.count {
-            reading.problems.append(.inconsistent("\(name) has \(members.count) entries, the metadata \(declaredCount)"))
-        }
-        for position in 1...max(1, members.count) where !members.isEmpty {
-            guard let mediaID = script[position] else {
-                reading.problems.append(.inconsistent("\(name) has no entry \(position)"))
-                continue
-            }
-            if position <= records.count, records[position - 1].id.rawValue != mediaID {
-                reading.problems.append(.inconsistent("entry \(position) of \(name) is not the metadata's"))
-            }
-        }
-    }
-
-    private static func readDescriptions(_ id: ImgurID, folder: Directory, into reading: inout AlbumReading) {
-        let name = StorageLayout.descriptionsName(id)
-        guard let json = document(name, in: folder, into: &reading) else { return }
-        guard let members = json.objectValue else {
-            reading.problems.append(.document(name, "not an object"))
-            return
-        }
-        reading.descriptions = members.mapValues { $0.stringValue }
-        for record in reading.metadata?.media ?? [] where members[record.id.rawValue] == nil {
-            reading.problems.append(.inconsistent("\(name) has no entry for \(record.id)"))
-        }
-    }
-
-    /// Each media's title from the API object (`api.images` of an album; `api` itself for an image).
-    private static func apiTitles(_ api: JSONValue) -> [String: String?] {
-        let images = api["images"]?.arrayValue ?? (api["id"] == nil ? [] : [api])
-        var titles: [String: String?] = [:]
-        for image in images {
-            if let id = image["id"]?.stringValue, titles[id] == nil { titles[id] = image["title"]?.nonEmptyString }
-        }
-        return titles
-    }
 }
 
 extension FileError {

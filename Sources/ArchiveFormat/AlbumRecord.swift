@@ -161,10 +161,17 @@ public struct AlbumMetadata: Sendable, Equatable {
     public var status: AlbumStatus
     public var archivedAt: Date
     public var sourceURL: String
-    /// One record per position, in album order.
+    /// One record per position, in album order (empty when they are in `spooledMedia`).
     public var media: [MediaRecord]
-    /// The album (or image) object exactly as the API returned it.
+    /// The records on disk instead (the first archiving of a large album); read them through
+    /// `forEachMedia`.
+    public var spooledMedia: MediaRecordSpool?
+    /// The album (or image) object exactly as the API returned it; without its `images` when
+    /// those are in `apiImages`.
     public var api: JSONValue
+    /// A long `api.images`, kept on disk (an album of 300,000 images; docs/design.md, "One large
+    /// album"); nil when `api` holds its images itself. Read them through `forEachAPIImage`.
+    public var apiImages: ImageList?
     /// With `--comments`: how many top-level comments `comments_<ID>.json` holds.
     public var commentCount: Int?
     /// Items of the API's image list that were not usable media (no valid id), and why: the rest of
@@ -190,7 +197,24 @@ public struct AlbumMetadata: Sendable, Equatable {
         self.commentCount = commentCount
     }
 
-    public var mediaCount: Int { media.count }
+    public var mediaCount: Int { spooledMedia?.count ?? media.count }
+
+    /// Each media record, in album order (from `spooledMedia` when on disk).
+    public func forEachMedia(_ body: (MediaRecord) throws -> Void) throws {
+        if let spooledMedia { return try spooledMedia.forEach(body) }
+        for record in media { try body(record) }
+    }
+
+    /// Each of the API's image objects, in its order: `api.images` of an album (from `apiImages`
+    /// when kept on disk), `api` itself for a single image.
+    public func forEachAPIImage(_ body: (JSONValue) throws -> Void) throws {
+        if let apiImages { return try apiImages.forEach(body) }
+        if let images = api["images"]?.arrayValue {
+            for image in images { try body(image) }
+        } else if api["id"] != nil {
+            try body(api)
+        }
+    }
     public var commentsFile: String? { commentCount == nil ? nil : "comments_\(id.rawValue).json" }
 
     /// The status the records add up to: `metadata-only` while any was left out, `partial` when
@@ -202,7 +226,12 @@ public struct AlbumMetadata: Sendable, Equatable {
     }
 
     /// Media ids Imgur no longer serves, in album order.
-    public var lostMedia: [String] { media.filter { $0.status.isLost }.map(\.id.rawValue) }
+    public var lostMedia: [String] {
+        var lost: [String] = []
+        // A spool that cannot be read back fails the documents' write too, which comes first.
+        try? forEachMedia { if $0.status.isLost { lost.append($0.id.rawValue) } }
+        return lost
+    }
 
     /// Stored files by name, each once (a media at two positions is stored once).
     public var storedFiles: [String: MediaRecord] {
@@ -224,11 +253,15 @@ public struct AlbumMetadata: Sendable, Equatable {
         members["title"] = .optional(title)
         members["description"] = .optional(description)
         members["published"] = published.map { .string(Timestamp.iso8601(unix: $0)) } ?? .null
-        members["media_count"] = .int(Int64(media.count))
+        members["media_count"] = .int(Int64(mediaCount))
         members["status"] = .string(status.rawValue)
         members["archived_at"] = .string(Timestamp.iso8601(archivedAt))
         members["source_url"] = .string(sourceURL)
-        if withMedia { members["media"] = .array(media.map(\.json)) }
+        if withMedia {
+            var records: [JSONValue] = []
+            try? forEachMedia { records.append($0.json) }
+            members["media"] = .array(records)
+        }
         members["api"] = api
         if !refused.isEmpty {
             members["refused"] = .array(refused.map { ["index": .int(Int64($0.index)), "reason": .string($0.reason)] })

@@ -180,6 +180,11 @@ public final class Directory: Sendable {
         try openDescriptor(name, O_RDONLY, forWriting: false)
     }
 
+    /// `name` for reading through `OpenFile.read(from:into:)` (a document read piece by piece).
+    public func openFileForReading(_ name: String) throws(FileError) -> OpenFile {
+        OpenFile(descriptor: try openForReading(name), path: path(name))
+    }
+
     /// Reads a whole small file (documents, hints).
     public func read(_ name: String, limit: Int = 256 << 20) throws(FileError) -> Data {
         let fd = try openForReading(name)
@@ -271,6 +276,22 @@ public final class Directory: Sendable {
                     if case .write(_, let reason) = error { throw .write(path: path(name), reason: reason) }
                     throw error
                 }
+            }
+        }
+    }
+
+    /// A new file with no name in this folder, for writing and reading back: created under a
+    /// temporary name (`O_EXCL`, 0600) and unlinked at once, so that nothing is left behind however
+    /// the process ends (a name a kill left in between is a leftover, `removeLeftovers`).
+    public func createUnnamed() throws(FileError) -> OpenFile {
+        while true {
+            let name = Self.temporaryName(for: "spool")
+            do {
+                let fd = try openDescriptor(name, O_RDWR | O_CREAT | O_EXCL, mode: 0o600, forWriting: true)
+                remove(name)
+                return OpenFile(descriptor: fd, path: path(name))
+            } catch {
+                guard exists(name) else { throw error }
             }
         }
     }

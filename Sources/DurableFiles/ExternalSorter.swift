@@ -6,8 +6,8 @@ import Foundation
 /// most `fanIn` at a time, each through one read buffer. Memory is one batch plus `fanIn` buffers,
 /// whatever the number of records.
 ///
-/// The scratch folder is the caller's: runs are named `run-<n>` in it and removed once merged;
-/// a killed process leaves them for the caller to remove with the folder.
+/// Runs are unnamed files of the caller's scratch folder (`Directory.createUnnamed`): nothing is
+/// left there however the process ends.
 public final class ExternalSorter {
     /// One record, ordered by `key` (bytes compared unsigned, shorter first on a common prefix).
     /// Keys should be distinct: the order of equal keys is not defined.
@@ -26,7 +26,7 @@ public final class ExternalSorter {
     private let fanIn: Int
     private var batch: [Record] = []
     private var batchBytes = 0
-    private var runs: [String] = []
+    private var runs: [OpenFile] = []
     private var runsMade = 0
 
     public init(scratch: Directory, memoryBudget: Int = 4 << 20, fanIn: Int = 32) {
@@ -59,18 +59,15 @@ public final class ExternalSorter {
         while runs.count > fanIn {
             let group = Array(runs.prefix(fanIn))
             let merged = try newRun()
-            var output = RunWriter(file: merged.file)
+            var output = RunWriter(file: merged)
             try merge(group) { (record) throws(FileError) in
                 try output.append(record)
                 return true
             }
             try output.flush()
-            runs = Array(runs.dropFirst(fanIn)) + [merged.name]
+            runs = Array(runs.dropFirst(fanIn)) + [merged]
         }
-        defer {
-            for run in runs { scratch.remove(run) }
-            runs = []
-        }
+        defer { runs = [] }
         try merge(runs, body)
     }
 
@@ -79,26 +76,23 @@ public final class ExternalSorter {
         guard !batch.isEmpty else { return }
         batch.sort { Self.less($0.key, $1.key) }
         let run = try newRun()
-        var output = RunWriter(file: run.file)
+        var output = RunWriter(file: run)
         for record in batch { try output.append(record) }
         try output.flush()
-        runs.append(run.name)
+        runs.append(run)
         batch = []
         batchBytes = 0
     }
 
-    private func newRun() throws(FileError) -> (name: String, file: OpenFile) {
+    /// An unnamed file of the scratch folder: gone once closed, or with the process.
+    private func newRun() throws(FileError) -> OpenFile {
         runsMade += 1
-        let name = "run-\(runsMade)"
-        return (name, try scratch.create(name, mode: 0o600))
+        return try scratch.createUnnamed()
     }
 
-    /// The records of `names` in key order (a k-way merge through a small heap); each merged run
-    /// is removed at the end.
-    private func merge<Failure: Error>(_ names: [String], _ body: (Record) throws(Failure) -> Bool) throws {
-        var readers: [RunReader] = []
-        for name in names { readers.append(RunReader(file: try scratch.openForAppending(name), path: scratch.path(name))) }
-        defer { for name in names { scratch.remove(name) } }
+    /// The records of `files` in key order (a k-way merge through a small heap).
+    private func merge<Failure: Error>(_ files: [OpenFile], _ body: (Record) throws(Failure) -> Bool) throws {
+        var readers = files.map { RunReader(file: $0, path: $0.path) }
         var heap = Heap()
         for (index, _) in readers.enumerated() {
             if let record = try readers[index].next() { heap.push(record, index) }

@@ -119,6 +119,16 @@ public final class OpenFile: @unchecked Sendable {
         return data.prefix(read)
     }
 
+    /// Reads up to `buffer.count` bytes from `offset` into `buffer` (no allocation): how many came, 0 at the end.
+    public func read(from offset: Int64, into buffer: UnsafeMutableRawBufferPointer) throws(FileError) -> Int {
+        guard let base = buffer.baseAddress else { return 0 }
+        while true {
+            let read = pread(descriptor, base, buffer.count, off_t(offset))
+            if read >= 0 { return read }
+            if errno != EINTR { throw .read(path, errno: errno) }
+        }
+    }
+
     /// Makes what was written durable.
     public func sync() throws(FileError) {
         guard fsync(descriptor) == 0 else { throw .write(path, errno: errno) }

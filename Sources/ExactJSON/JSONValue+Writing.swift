@@ -69,17 +69,58 @@ public struct JSONObjectStream {
     /// A member whose value is an array, written element by element as `elements` produces them.
     public mutating func arrayMember<Elements: Sequence>(_ name: String, _ elements: Elements)
     where Elements.Element == JSONValue {
+        arrayMember(name) { emit in elements.forEach(emit) }
+    }
+
+    /// A member whose value is an array, its elements handed to `emit` one by one by `elements`
+    /// (a list read back from a spool).
+    public mutating func arrayMember<Failure: Error>(
+        _ name: String, producing elements: (_ emit: (JSONValue) -> Void) throws(Failure) -> Void
+    ) throws(Failure) {
         key(name)
+        try streamArray(depth: 1, elements)
+    }
+
+    /// A member whose value is an object: `members` written whole, and among them, in key order,
+    /// `arrayKey`, an array whose elements `elements` hands to `emit` one by one.
+    public mutating func objectMember<Failure: Error>(
+        _ name: String, _ members: [String: JSONValue], array arrayKey: String,
+        producing elements: (_ emit: (JSONValue) -> Void) throws(Failure) -> Void
+    ) throws(Failure) {
+        key(name)
+        var all = members
+        all[arrayKey] = .null
+        writer.bytes.append(UInt8(ascii: "{"))
+        for (index, key) in JSONValue.orderedKeys(all).enumerated() {
+            if index > 0 { writer.bytes.append(UInt8(ascii: ",")) }
+            writer.newline(2)
+            writer.writeString(key)
+            writer.appendText(writer.layout == .pretty ? ": " : ":")
+            if key == arrayKey {
+                try streamArray(depth: 2, elements)
+            } else {
+                writer.write(members[key] ?? .null, depth: 2)
+                writer.flushIfFull()
+            }
+        }
+        writer.newline(1)
+        writer.bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// An array at `depth`, element by element.
+    private mutating func streamArray<Failure: Error>(
+        depth: Int, _ elements: (_ emit: (JSONValue) -> Void) throws(Failure) -> Void
+    ) throws(Failure) {
         var count = 0
         writer.bytes.append(UInt8(ascii: "["))
-        for element in elements {
+        try elements { element in
             if count > 0 { writer.bytes.append(UInt8(ascii: ",")) }
             count += 1
-            writer.newline(2)
-            writer.write(element, depth: 2)
+            writer.newline(depth + 1)
+            writer.write(element, depth: depth + 1)
             writer.flushIfFull()
         }
-        if count > 0 { writer.newline(1) }
+        if count > 0 { writer.newline(depth) }
         writer.bytes.append(UInt8(ascii: "]"))
     }
 

@@ -273,6 +273,71 @@ import Testing
         #expect(file.url == "https://i.imgur.com/Img0001.jpg")
     }
 
+    /// An album whose `api.images` is kept on disk (`apiImages`) is written byte for byte as the
+    /// same album with its images in `api`, and reads back with its long list on disk, the titles
+    /// taken from it, and rewrites to the same bytes (docs/design.md, "One large album").
+    @Test func aLongImageListOnDiskWritesAndReadsAsInMemory() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let layout = folder.layout
+        let directory = try layout.albumFolder(Self.albumID, create: true)
+        let count = 2_500
+        let items: [JSONValue] = (0..<count).map { index in
+            let id = String(format: "I%06d", index)
+            var item: [String: JSONValue] = ["id": .string(id), "size": .int(Int64(index)), "type": "image/jpeg"]
+            item["title"] = index % 3 == 0 ? .string("t \(index)") : .null
+            item["description"] = index % 2 == 0 ? .string("d \(index)\n") : .null
+            item["link"] = .string("https://i.imgur.com/\(id).jpg")
+            item["views"] = .number(JSONNumber(verbatim: "1e400"))
+            return .object(item)
+        }
+        let media = items.enumerated().map { index, item in
+            MediaRecord(
+                position: index + 1, image: try! Image(json: item),
+                outcome: .unavailable(UnavailableMedia(status: .notDownloaded, httpStatus: nil, url: nil, seenAt: Self.seenAt)))
+        }
+        var members = try #require(try Self.album().raw.objectValue)
+        members["images"] = .array(items)
+        let inline = AlbumMetadata(
+            kind: .album, id: Self.albumID, title: "Big", description: nil, published: 1_500_282_000, status: .metadataOnly,
+            archivedAt: Self.archivedAt, sourceURL: "https://imgur.com/a/AbCdE12", media: media, api: .object(members))
+        var spooled = inline
+        var list = ImageList(spillingIn: directory, after: 100)
+        for item in items { try list.append(item) }
+        #expect(list.isSpooled)
+        members["images"] = nil
+        spooled.api = .object(members)
+        spooled.apiImages = list
+
+        let name = StorageLayout.metadataName(Self.albumID)
+        try AlbumFolder.write(inline, comments: nil, in: directory)
+        let inlineBytes = try directory.read(name)
+        let otherBytes = try [StorageLayout.scriptName(Self.albumID), StorageLayout.descriptionsName(Self.albumID)].map { try directory.read($0) }
+        try AlbumFolder.write(spooled, comments: nil, in: directory)
+        #expect(try directory.read(name) == inlineBytes)
+        #expect(try [StorageLayout.scriptName(Self.albumID), StorageLayout.descriptionsName(Self.albumID)].map { try directory.read($0) } == otherBytes)
+
+        let reading = AlbumFolder.read(Self.albumID, in: directory)
+        #expect(reading.problems == [])
+        let archived = try #require(reading.metadata)
+        #expect(archived.apiImages?.isSpooled == true)
+        #expect(archived.apiImages?.count == count)
+        #expect(archived.api["images"] == nil)
+        #expect(archived.media.map(\.id) == media.map(\.id))
+        #expect(archived.media[3].title == "t 3")
+        #expect(archived.media[4].description == "d 4\n")
+        #expect(archived.media[1].title == nil)
+        var read: [JSONValue] = []
+        try archived.forEachAPIImage { read.append($0) }
+        #expect(read == items)
+        try AlbumFolder.write(archived, comments: nil, in: directory)
+        #expect(try directory.read(name) == inlineBytes)
+        // Only the three documents: the list read back is in an unnamed file.
+        #expect(directory.names().sorted() == [
+            StorageLayout.descriptionsName(Self.albumID), name, StorageLayout.scriptName(Self.albumID),
+        ].sorted())
+    }
+
     @Test func aNewerSchemaIsRefusedNeverReused() throws {
         let folder = try Folder()
         defer { folder.remove() }

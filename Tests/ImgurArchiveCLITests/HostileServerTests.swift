@@ -137,6 +137,68 @@ import Testing
         #expect(harness.imgur.requests("/3/album/q6i58").count == 1, "not retried")
     }
 
+    // MARK: 13. One album of 300,000 images
+
+    /// An album long enough that its answer, its image list and its records are kept on disk (past
+    /// 1 MiB and 1,000 items; docs/design.md, "One large album"): archived whole and in order, a
+    /// media listed twice fetched once, the documents as for a small album, nothing left behind;
+    /// verify, html and a refresh read it back.
+    @Test func aLongAlbumGoesThroughItsSpools() async throws {
+        let harness = try Harness()
+        var media = (0..<1_600).map { FakeMedia(id: String(format: "L%06d", $0), size: 40, description: $0 % 2 == 0 ? "d\($0)" : nil) }
+        media.insert(media[5], at: 900)
+        harness.imgur.add(FakeAlbum(id: "q6i58", title: "Long", media: media))
+        let result = await harness.run(["q6i58"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+
+        let metadata = try #require(harness.json("q6i58/metadata_q6i58.json"))
+        #expect(metadata["media_count"] == .int(1_601))
+        #expect(metadata["status"] == "complete")
+        let records = metadata["media"]?.arrayValue ?? []
+        #expect(records.map { $0["id"]?.stringValue } == media.map(\.id))
+        #expect(records.map { $0["position"]?.int64Value } == (1...1_601).map { Int64($0) })
+        #expect(records.allSatisfy { $0["status"] == "ok" && $0["sha256"]?.stringValue?.count == 64 })
+        #expect(metadata["api"]?["images"]?.arrayValue?.map { $0["id"]?.stringValue } == media.map(\.id))
+        #expect(metadata["api"]?["title"] == "Long")
+        let script = try #require(harness.json("q6i58/script_q6i58.json")?.objectValue)
+        #expect(script.count == 1_601)
+        #expect(script["901"] == "L000005")
+        #expect(script["1601"] == "L001599")
+        let descriptions = try #require(harness.json("q6i58/descriptions_q6i58.json")?.objectValue)
+        #expect(descriptions.count == 1_600)
+        #expect(descriptions["L000004"] == "d4")
+        #expect(descriptions["L000005"] == .null)
+        // Written in the writer's key order, as a small album's.
+        let text = String(decoding: harness.data("q6i58/descriptions_q6i58.json") ?? Data(), as: UTF8.self)
+        let keys = text.split(separator: "\n").compactMap { line in line.split(separator: "\"").dropFirst().first.map(String.init) }
+        #expect(keys == descriptions.keys.sorted())
+        #expect(harness.imgur.requests("/media/L000005.jpg").count == 1, "listed twice, fetched once")
+        #expect(harness.imgur.requests("/3/").count == 1)
+        let folder = (try? FileManager.default.contentsOfDirectory(atPath: harness.path("q6i58"))) ?? []
+        #expect(folder.count == 1_600 + 3, "the media and the three documents, no spool")
+        let root = (try? FileManager.default.contentsOfDirectory(atPath: harness.path(""))) ?? []
+        #expect(root.filter { $0.contains(".tmp-") }.isEmpty)
+
+        let verify = await harness.run(["verify"])
+        #expect(verify.status == .success, "\(verify.out)\(verify.err)")
+        let html = await harness.run(["html"])
+        #expect(html.status == .success, "\(html.out)\(html.err)")
+        #expect(String(decoding: harness.data("q6i58/index.html") ?? Data(), as: UTF8.self).contains("L001599.jpg"))
+
+        // Imgur drops the first two: a refresh keeps their records, marked removed upstream.
+        harness.imgur.add(FakeAlbum(id: "q6i58", title: "Longer", media: Array(media.dropFirst(2))))
+        let refresh = await harness.run(["--refresh", "q6i58"])
+        #expect(refresh.status == .success, "\(refresh.out)\(refresh.err)")
+        let after = try #require(harness.json("q6i58/metadata_q6i58.json"))
+        #expect(after["media_count"] == .int(1_601))
+        #expect(after["title"] == "Longer")
+        #expect(after["media"]?.arrayValue?.prefix(3).map { $0["removed_upstream_at"] != nil } == [true, true, false])
+        #expect(after["api"]?["images"]?.arrayValue?.count == 1_599)
+        let sent = harness.imgur.requests("/media/")
+        #expect(sent.filter { $0.method == "GET" }.count == 1_600, "a refresh fetches nothing it has")
+        #expect(sent.filter { $0.method == "HEAD" }.count == 1_599, "it asks whether each listed file is still served")
+    }
+
     // MARK: 14. An account listing that never ends
 
     @Test func anAccountListingThatNeverEndsStopsAtThePageCap() async throws {

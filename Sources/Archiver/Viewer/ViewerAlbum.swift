@@ -90,13 +90,13 @@ struct ViewerAlbum {
         }
         var records: [Int: MediaRecord] = [:]
         for record in metadata.media where records[record.position] == nil { records[record.position] = record }
-        let details = apiImages(metadata.api)
+        let details = try apiDetails(metadata)
         let slots = script.keys.sorted().map { position in
             let mediaID = script[position] ?? ""
             let record = records[position].flatMap { $0.id.rawValue == mediaID ? $0 : nil }
             let api = details[mediaID]
             return Slot(
-                position: position, mediaID: mediaID, title: record?.title ?? api?["title"]?.nonEmptyString,
+                position: position, mediaID: mediaID, title: record?.title ?? api?.title,
                 description: reading.descriptions?[mediaID] ?? nil,
                 content: content(of: records[position], api: api, folder: folder),
                 removedUpstreamAt: record?.removedUpstreamAt)
@@ -111,20 +111,34 @@ struct ViewerAlbum {
         return album
     }
 
-    /// The API's image objects by id (`api.images` of an album; `api` itself for a single image),
-    /// for what the documents do not repeat: dimensions, `animated`.
-    private static func apiImages(_ api: JSONValue) -> [String: JSONValue] {
-        let images = api["images"]?.arrayValue ?? (api["id"] == nil ? [] : [api])
-        var byID: [String: JSONValue] = [:]
-        for image in images {
-            if let id = image["id"]?.stringValue, byID[id] == nil { byID[id] = image }
+    /// What the documents do not repeat of an API image object: dimensions, `animated`.
+    private struct APIDetails {
+        var title: String?
+        var width: Int?
+        var height: Int?
+        var animated: Bool
+    }
+
+    /// The details of each of the API's image objects by id (`api.images` of an album, read one
+    /// at a time when kept on disk; `api` itself for a single image).
+    private static func apiDetails(_ metadata: AlbumMetadata) throws(FormatError) -> [String: APIDetails] {
+        var byID: [String: APIDetails] = [:]
+        do {
+            try metadata.forEachAPIImage { image in
+                guard let id = image["id"]?.stringValue, byID[id] == nil else { return }
+                byID[id] = APIDetails(
+                    title: image["title"]?.nonEmptyString, width: dimension(image["width"]), height: dimension(image["height"]),
+                    animated: image["animated"]?.boolValue ?? false)
+            }
+        } catch {
+            throw .document(path: "metadata_\(metadata.id).json", reason: "its image list could not be read back: \(error)")
         }
         return byID
     }
 
     // MARK: Media
 
-    private static func content(of record: MediaRecord?, api: JSONValue?, folder: Directory) -> Content
+    private static func content(of record: MediaRecord?, api: APIDetails?, folder: Directory) -> Content
     {
         guard let record else {
             return .unavailable(status: "no record", detail: "the album's metadata has no record for this position")
@@ -147,11 +161,10 @@ struct ViewerAlbum {
         else {
             return .unavailable(status: "not downloaded", detail: "the file is not in this folder")
         }
-        let width = dimension(api?["width"])
-        let height = dimension(api?["height"])
+        let (width, height) = (api?.width, api?.height)
         switch type.display {
         case .video:
-            return .video(file: name, width: width, height: height, animated: api?["animated"]?.boolValue ?? false)
+            return .video(file: name, width: width, height: height, animated: api?.animated ?? false)
         case .image:
             return .image(file: name, width: width, height: height)
         case .file:

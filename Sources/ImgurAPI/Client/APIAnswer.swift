@@ -1,3 +1,4 @@
+import DurableFiles
 import ExactJSON
 import Foundation
 import HTTPCore
@@ -25,6 +26,13 @@ enum APIAnswer {
             }
             throw .notJSON(status: status, contentType: response.head.contentType, snippet: excerpt)
         }
+        return try unwrapped(json, status: status, response.head, resource: resource, now: now)
+    }
+
+    /// The `data` of a JSON answer with a 2xx status, or the error its envelope says.
+    private static func unwrapped(
+        _ json: JSONValue, status: Int, _ head: HTTPResponseHead, resource: String, now: Date
+    ) throws(ImgurAPIError) -> JSONValue {
         guard case .object(let members) = json, let data = members["data"],
             members["success"] != nil || members["status"] != nil
         else {
@@ -32,10 +40,80 @@ enum APIAnswer {
         }
         if members["success"]?.boolValue == false {
             let inner = members["status"]?.int64Value.map(Int.init) ?? status
-            throw error(status: inner == 200 ? 400 : inner, message: message(in: json), response.head,
+            throw error(status: inner == 200 ? 400 : inner, message: message(in: json), head,
                         resource: resource, now: now)
         }
         return data
+    }
+
+    /// The `data` of an answer of any size, and the image list in it (`data.images` of an object,
+    /// or the elements of `data` when it is a list) kept aside in an `ImageList`: a large answer is
+    /// read from its spool value by value, never whole (docs/design.md, "One large album").
+    /// - Returns: `data` with its image list emptied (`"images": []`, or `[]` for a list), and the list.
+    static func listedData(
+        of response: SpooledResponse, resource: String, spillingIn directory: Directory, now: Date = Date()
+    ) throws -> (data: JSONValue, images: ImageList) {
+        guard response.spool != nil, (200..<300).contains(response.head.status) else {
+            // Small, or an error (whose message is in its first bytes).
+            let body = response.spool == nil ? response.body : try response.prefix(64 << 10)
+            let data = try data(of: HTTPResponse(head: response.head, body: body), resource: resource, now: now)
+            switch data {
+            case .array(let items):
+                return (.array([]), ImageList(items))
+            case .object(var members):
+                guard case .array(let items)? = members["images"] else { return (data, ImageList()) }
+                members["images"] = .array([])
+                return (.object(members), ImageList(items))
+            default:
+                return (data, ImageList())
+            }
+        }
+        var reader = JSONStreamReader(source: try response.source())
+        guard try reader.peek() == UInt8(ascii: "{") else {
+            _ = try data(of: HTTPResponse(head: response.head, body: try response.prefix(64 << 10)), resource: resource, now: now)
+            throw ImgurAPIError.malformedResponse("\(resource): the answer is not an object")
+        }
+        var top: [String: JSONValue] = [:]
+        var images = ImageList()
+        do {
+            try reader.enterObject()
+            while let key = try reader.nextKey() {
+                guard key == "data" else {
+                    top[key] = try reader.value()
+                    continue
+                }
+                // The last of repeated members counts, as everywhere (docs/design.md, "Threat model").
+                images = ImageList(spillingIn: directory)
+                switch try reader.peek() {
+                case UInt8(ascii: "[")?:
+                    try reader.enterArray()
+                    while try reader.nextElement() { try images.append(try reader.value()) }
+                    top["data"] = .array([])
+                case UInt8(ascii: "{")?:
+                    try reader.enterObject()
+                    var members: [String: JSONValue] = [:]
+                    while let member = try reader.nextKey() {
+                        if member == "images", try reader.peek() == UInt8(ascii: "[") {
+                            images = ImageList(spillingIn: directory)
+                            try reader.enterArray()
+                            while try reader.nextElement() { try images.append(try reader.value()) }
+                            members["images"] = .array([])
+                        } else {
+                            if member == "images" { images = ImageList() }
+                            members[member] = try reader.value()
+                        }
+                    }
+                    top["data"] = .object(members)
+                default:
+                    top["data"] = try reader.value()
+                }
+            }
+            try reader.finish()
+        } catch let failure as JSONStreamReader.Failure {
+            throw ImgurAPIError.notJSON(status: response.head.status, contentType: response.head.contentType, snippet: failure.description)
+        }
+        let data = try unwrapped(.object(top), status: response.head.status, response.head, resource: resource, now: now)
+        return (data, images)
     }
 
     static func error(

@@ -1,3 +1,4 @@
+import DurableFiles
 import ExactJSON
 import Foundation
 import HTTPCore
@@ -35,6 +36,54 @@ public struct ImgurClient: Sendable {
     /// `/3/album/{id}/images` fills it in.
     public func album(_ id: ImgurID) async throws -> Album {
         try await completed(Album(json: try await data(["album", id.rawValue], resource: "album \(id)")), id)
+    }
+
+    /// The largest album answer read (from its spool, value by value): some 1.7 million images.
+    /// Other answers are held in memory and refused past 32 MiB (docs/design.md, "Threat model").
+    public static let maxAlbumAnswerBytes = 1 << 30
+
+    /// `album(_:)` for an album of any size: its image list, exactly as listed, in an `ImageList`
+    /// that moves to an unnamed file of `directory` when long, and the album without it (`images`
+    /// empty; `raw` has `"images": []` in its place when the answer listed images). Memory does
+    /// not grow with the album (docs/design.md, "One large album").
+    public func album(_ id: ImgurID, spoolingIn directory: Directory) async throws -> (Album, ImageList) {
+        let (data, images) = try await listedData(["album", id.rawValue], resource: "album \(id)", spoolingIn: directory)
+        let album = try Album(json: data)
+        return (album, try await completed(album, images, id, spoolingIn: directory))
+    }
+
+    /// `galleryItem(_:)` for a post of any size, as `album(_:spoolingIn:)`.
+    public func galleryItem(_ id: ImgurID, spoolingIn directory: Directory) async throws -> (GalleryItem, ImageList) {
+        let (data, images) = try await listedData(["gallery", id.rawValue], resource: "gallery post \(id)", spoolingIn: directory)
+        let item = try GalleryItem(json: data)
+        guard case .album(let album) = item else { return (item, ImageList()) }
+        return (item, try await completed(album, images, id, spoolingIn: directory))
+    }
+
+    /// `completed(_:_:)` for an image list kept aside.
+    private func completed(_ album: Album, _ images: ImageList, _ id: ImgurID, spoolingIn directory: Directory) async throws -> ImageList {
+        guard let count = album.imagesCount, count > images.count else { return images }
+        do {
+            let (data, all) = try await listedData(
+                ["album", id.rawValue, "images"], resource: "images of album \(id)", spoolingIn: directory)
+            return data.arrayValue != nil && all.count > images.count ? all : images
+        } catch ImgurAPIError.notFound {
+            return images
+        }
+    }
+
+    /// `data(_:resource:)`, read by `APIAnswer.listedData` from a body spooled in `directory`.
+    private func listedData(
+        _ segments: [String], resource: String, spoolingIn directory: Directory
+    ) async throws -> (data: JSONValue, images: ImageList) {
+        let request = HTTPRequest(
+            url: configuration.url(segments), method: "GET", headers: ["Accept": "application/json"],
+            idleTimeout: configuration.idleTimeout, deadline: configuration.deadline, maxRedirects: 3)
+        return try await answer(request, identity: .account, resource: resource) { signed in
+            let response = try await transport.fetch(signed, spoolingIn: directory, maxBodyBytes: Self.maxAlbumAnswerBytes)
+            if let limits = RateLimitStatus(headers: response.head.headers) { onRateLimit(limits) }
+            return try APIAnswer.listedData(of: response, resource: resource, spillingIn: directory)
+        }
     }
 
     /// `GET /3/image/{id}`.
@@ -129,6 +178,18 @@ public struct ImgurClient: Sendable {
     /// Sends `request` with the identity's `Authorization`, retried as its idempotency allows; with
     /// a login, an access token Imgur refuses is refreshed once and the request sent again.
     private func answer(_ request: HTTPRequest, identity: RequestIdentity, resource: String) async throws -> JSONValue {
+        try await answer(request, identity: identity, resource: resource) { signed in
+            let response = try await transport.fetch(signed)
+            if let limits = RateLimitStatus(headers: response.head.headers) { onRateLimit(limits) }
+            return try APIAnswer.data(of: response, resource: resource)
+        }
+    }
+
+    /// `answer(_:identity:resource:)`, each attempt fetched and read by `read`.
+    private func answer<Value: Sendable>(
+        _ request: HTTPRequest, identity: RequestIdentity, resource: String,
+        read: @escaping @Sendable (HTTPRequest) async throws -> Value
+    ) async throws -> Value {
         let tokens = identity == .account ? accessTokens : nil
         var token = try await tokens?.accessToken()
         var refreshed = false
@@ -136,11 +197,7 @@ public struct ImgurClient: Sendable {
             var signed = request
             signed.headers["Authorization"] = token.map { "Bearer \($0)" } ?? "Client-ID \(configuration.clientID)"
             do {
-                return try await retrier.run(resource, repeatable: signed.isIdempotent) {
-                    let response = try await transport.fetch(signed)
-                    if let limits = RateLimitStatus(headers: response.head.headers) { onRateLimit(limits) }
-                    return try APIAnswer.data(of: response, resource: resource)
-                }
+                return try await retrier.run(resource, repeatable: signed.isIdempotent) { try await read(signed) }
             } catch let error as ImgurAPIError {
                 guard let tokens, let rejected = token, !refreshed, error.meansTokenRejected else { throw error }
                 token = try await tokens.refreshedToken(after: rejected)

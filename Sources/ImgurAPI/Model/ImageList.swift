@@ -1,0 +1,95 @@
+import DurableFiles
+import ExactJSON
+import Foundation
+
+/// An album's `images` exactly as the API listed them, usable or not, in order: in memory while
+/// few, in a `Spool` (one compact line per item) past that. An album of 300,000 images costs the
+/// memory of a thousand (docs/design.md, "One large album").
+public struct ImageList: Sendable {
+    private var items: [JSONValue]
+    private var spool: Spool?
+    private let directory: Directory?
+    /// Items kept in memory before the list moves to disk.
+    private let memoryLimit: Int
+    public private(set) var count: Int
+
+    /// A list held in memory (an answer that was small, or a listing's album).
+    public init(_ items: [JSONValue] = []) {
+        self.items = items
+        count = items.count
+        directory = nil
+        memoryLimit = .max
+        spool = nil
+    }
+
+    /// An empty list that moves to an unnamed file of `directory` past `memoryLimit` items.
+    public init(spillingIn directory: Directory, after memoryLimit: Int = 1000) {
+        items = []
+        count = 0
+        self.directory = directory
+        self.memoryLimit = memoryLimit
+        spool = nil
+    }
+
+    /// Whether the items are on disk.
+    public var isSpooled: Bool { spool != nil }
+
+    /// The items, when they are in memory.
+    public var itemsInMemory: [JSONValue]? { spool == nil ? items : nil }
+
+    public mutating func append(_ item: JSONValue) throws(FileError) {
+        count += 1
+        if spool == nil, items.count < memoryLimit {
+            items.append(item)
+            return
+        }
+        if spool == nil, let directory {
+            let spool = try Spool(in: directory)
+            for item in items { try spool.appendLine(Array(item.serialized(.compact))) }
+            items = []
+            self.spool = spool
+        }
+        try spool?.appendLine(Array(item.serialized(.compact)))
+    }
+
+    /// Calls `body` with each item, in the API's order.
+    public func forEach(_ body: (JSONValue) throws -> Void) throws {
+        var items = try makeIterator()
+        while let item = try items.next() { try body(item) }
+    }
+
+    /// The items one by one, in the API's order.
+    public func makeIterator() throws(FileError) -> Iterator {
+        Iterator(items: spool == nil ? items : [], lines: try spool?.lines())
+    }
+
+    /// Reads the items back in order (from the spool, line by line).
+    public struct Iterator {
+        let items: [JSONValue]
+        var lines: Spool.Lines?
+        var index = 0
+
+        /// The next item; nil after the last.
+        public mutating func next() throws -> JSONValue? {
+            guard lines != nil else {
+                guard index < items.count else { return nil }
+                defer { index += 1 }
+                return items[index]
+            }
+            guard let line = try lines?.next() else { return nil }
+            return try JSONValue.parse(line)
+        }
+    }
+}
+
+extension ImageList: Equatable {
+    /// The same items in the same order (read back from disk when spooled: for tests and checks).
+    public static func == (lhs: ImageList, rhs: ImageList) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        if let left = lhs.itemsInMemory, let right = rhs.itemsInMemory { return left == right }
+        var left: [JSONValue] = []
+        var right: [JSONValue] = []
+        guard (try? lhs.forEach { left.append($0) }) != nil, (try? rhs.forEach { right.append($0) }) != nil else { return false }
+        return left == right
+    }
+}
