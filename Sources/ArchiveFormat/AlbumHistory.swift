@@ -57,35 +57,45 @@ public struct AlbumChange: Sendable, Equatable {
 
     /// What changed between the archived metadata and Imgur's answer now (media that Imgur no
     /// longer lists are `mediaRemoved`; the caller keeps their records).
-    public static func between(_ old: AlbumMetadata, _ new: AlbumMetadata, at date: Date) -> [AlbumChange] {
+    public static func between(_ old: AlbumMetadata, _ new: AlbumMetadata, at date: Date) throws -> [AlbumChange] {
         var changes: [AlbumChange] = []
-        if old.title != new.title { changes.append(.init(.titleChanged, at: date, from: .optional(old.title), to: .optional(new.title))) }
+        try forEach(between: old, new, at: date) { changes.append($0) }
+        return changes
+    }
+
+    /// `between`, each change handed to `body` as it is found. The new records are read once, in
+    /// album order (from disk when they are there): memory grows with the old album, never with
+    /// what Imgur lists now (docs/design.md, "One large album").
+    static func forEach(between old: AlbumMetadata, _ new: AlbumMetadata, at date: Date, _ body: (AlbumChange) throws -> Void) throws {
+        if old.title != new.title { try body(.init(.titleChanged, at: date, from: .optional(old.title), to: .optional(new.title))) }
         if old.description != new.description {
-            changes.append(.init(.descriptionChanged, at: date, from: .optional(old.description), to: .optional(new.description)))
+            try body(.init(.descriptionChanged, at: date, from: .optional(old.description), to: .optional(new.description)))
         }
         let oldByID = Dictionary(old.media.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let newIDs = Set(new.media.map(\.id))
-        for record in new.media {
+        // The old media listed again, and their order now.
+        var listed = Set<ImgurID>()
+        var order: [ImgurID] = []
+        try new.forEachMedia { record in
             guard let before = oldByID[record.id] else {
-                changes.append(.init(.mediaAdded, at: date, media: record.id, to: .int(Int64(record.position))))
-                continue
+                try body(.init(.mediaAdded, at: date, media: record.id, to: .int(Int64(record.position))))
+                return
             }
+            listed.insert(record.id)
+            order.append(record.id)
             if before.title != record.title {
-                changes.append(.init(.mediaTitleChanged, at: date, media: record.id, from: .optional(before.title), to: .optional(record.title)))
+                try body(.init(.mediaTitleChanged, at: date, media: record.id, from: .optional(before.title), to: .optional(record.title)))
             }
             if before.description != record.description {
-                changes.append(.init(.mediaDescriptionChanged, at: date, media: record.id, from: .optional(before.description), to: .optional(record.description)))
+                try body(.init(.mediaDescriptionChanged, at: date, media: record.id, from: .optional(before.description), to: .optional(record.description)))
             }
         }
-        for record in old.media where !newIDs.contains(record.id) && record.removedUpstreamAt == nil {
-            changes.append(.init(.mediaRemoved, at: date, media: record.id, from: .int(Int64(record.position))))
+        for record in old.media where !listed.contains(record.id) && record.removedUpstreamAt == nil {
+            try body(.init(.mediaRemoved, at: date, media: record.id, from: .int(Int64(record.position))))
         }
-        let kept = old.media.filter { newIDs.contains($0.id) }.map(\.id)
-        let order = new.media.map(\.id).filter { oldByID[$0] != nil }
+        let kept = old.media.filter { listed.contains($0.id) }.map(\.id)
         if kept != order {
-            changes.append(.init(.reordered, at: date, from: .array(kept.map { .string($0.rawValue) }), to: .array(order.map { .string($0.rawValue) })))
+            try body(.init(.reordered, at: date, from: .array(kept.map { .string($0.rawValue) }), to: .array(order.map { .string($0.rawValue) })))
         }
-        return changes
     }
 }
 
@@ -113,20 +123,45 @@ extension AlbumFolder {
 
     /// Appends `changes` to the album's history (created on the first change).
     public static func record(_ changes: [AlbumChange], of id: ImgurID, in folder: Directory) throws {
-        guard !changes.isEmpty else { return }
-        let log = try AppendLog<HistoryEntry>.open(historyName(id), in: folder)
-        defer { log.close() }
-        var sequence = log.entryCount
+        try record(of: id, in: folder) { append in
+            for change in changes { try append(change) }
+        }
+    }
+
+    /// Appends to the album's history what changed from `old` to `new` (`AlbumChange.between`, in
+    /// its order, found as the new records are read), then `extra`.
+    public static func recordChanges(
+        from old: AlbumMetadata, to new: AlbumMetadata, at date: Date, then extra: [AlbumChange], in folder: Directory
+    ) throws {
+        try record(of: new.id, in: folder) { append in
+            try AlbumChange.forEach(between: old, new, at: date, append)
+            for change in extra { try append(change) }
+        }
+    }
+
+    /// Appends what `changes` hands to `append`; the log is opened on the first.
+    private static func record(
+        of id: ImgurID, in folder: Directory, _ changes: (_ append: (AlbumChange) throws -> Void) throws -> Void
+    ) throws {
+        var log: AppendLog<HistoryEntry>?
+        defer { log?.close() }
+        var sequence = 0
+        var appended = 0
         // Flushed every 64 changes and at the end, before the metadata that follows is written: a
         // refresh that found 25,000 changes made 25,000 flushes. At most 64 appends (a few pages)
         // are ever unflushed: a kill leaves every finished append in place, and what a power cut
         // can leave half-written stays within those pages (the next open cuts a torn tail off).
         // The metadata is not written yet then, so the next run finds those changes again.
-        for (index, change) in changes.enumerated() {
+        try changes { change in
+            if log == nil {
+                log = try AppendLog<HistoryEntry>.open(historyName(id), in: folder)
+                sequence = log?.entryCount ?? 0
+            }
             sequence += 1
-            try log.append(HistoryEntry(sequence: sequence, change: change), durable: (index + 1) % 64 == 0)
+            appended += 1
+            try log?.append(HistoryEntry(sequence: sequence, change: change), durable: appended % 64 == 0)
         }
-        try log.sync()
+        try log?.sync()
     }
 
     /// The album's recorded changes, oldest first (none when it has no history).
@@ -141,40 +176,46 @@ extension AlbumFolder {
 
     /// `new` with every record of `old` that Imgur no longer lists kept, marked removed upstream on
     /// `date` (or when it first was), at its old place in the order as far as that goes; positions
-    /// are numbered again from 1.
-    public static func keepingRemoved(_ old: AlbumMetadata?, in new: AlbumMetadata, at date: Date) -> AlbumMetadata {
+    /// are numbered again from 1. New records on disk are read twice and the result goes to disk
+    /// beside them: memory grows with the old album, never with what Imgur lists now.
+    public static func keepingRemoved(_ old: AlbumMetadata?, in new: AlbumMetadata, at date: Date) throws -> AlbumMetadata {
         guard let old else { return new }
-        let listed = Set(new.media.map(\.id))
+        var listed = Set<ImgurID>()
+        let known = Set(old.media.map(\.id))
+        try new.forEachMedia { if known.contains($0.id) { listed.insert($0.id) } }
         let removed = old.media.enumerated().filter { !listed.contains($0.element.id) }
             .sorted { ($0.element.position, $0.offset) < ($1.element.position, $1.offset) }.map(\.element)
-        // One pass: inserting each removed record into the array cost a move of every record after
-        // it (quadratic when a large album shrank). A removed record goes where inserting them one
-        // by one, in order, would have put it: at min(position - 1, records placed before it).
-        // Records with the same position (only a hand-edited document has them) keep their order;
-        // inserting them one by one reversed it.
+        var result = new
         var merged: [MediaRecord] = []
-        merged.reserveCapacity(new.media.count + removed.count)
-        var (nextNew, nextRemoved) = (new.media.startIndex, 0)
-        while nextNew < new.media.endIndex || nextRemoved < removed.count {
-            if nextRemoved < removed.count,
-                nextNew == new.media.endIndex
-                    || max(0, removed[nextRemoved].position - 1) <= merged.count
-            {
+        var spool = try new.spooledMedia.map { try MediaRecordSpool(in: $0.directory) }
+        var placed = 0
+        func place(_ record: MediaRecord) throws {
+            var renumbered = record
+            placed += 1
+            renumbered.position = placed
+            if spool != nil { try spool?.append(renumbered) } else { merged.append(renumbered) }
+        }
+        /// The removed records whose place comes before the next new record: inserting them one by
+        /// one, in order, would have put each at min(position - 1, records placed before it).
+        var nextRemoved = 0
+        func placeRemoved(all: Bool) throws {
+            while nextRemoved < removed.count, all || max(0, removed[nextRemoved].position - 1) <= placed {
                 var kept = removed[nextRemoved]
                 kept.removedUpstreamAt = kept.removedUpstreamAt ?? date
-                merged.append(kept)
+                try place(kept)
                 nextRemoved += 1
-            } else {
-                merged.append(new.media[nextNew])
-                nextNew += 1
             }
         }
-        var result = new
-        result.media = merged.enumerated().map { index, record in
-            var renumbered = record
-            renumbered.position = index + 1
-            return renumbered
+        // One pass: inserting each removed record into the array cost a move of every record after
+        // it (quadratic when a large album shrank). Records with the same position (only a
+        // hand-edited document has them) keep their order; inserting them one by one reversed it.
+        if spool == nil { merged.reserveCapacity(new.media.count + removed.count) }
+        try new.forEachMedia { record in
+            try placeRemoved(all: false)
+            try place(record)
         }
+        try placeRemoved(all: true)
+        (result.media, result.spooledMedia) = (merged, spool)
         return result
     }
 }

@@ -8,6 +8,8 @@ import Foundation
 /// description.
 public struct MediaRecordSpool: Sendable {
     private let spool: Spool
+    /// Where the spool's unnamed file is (a record spool made from this one goes there too).
+    public let directory: Directory
     /// What the records add up to (`AlbumMetadata.status(of:)`), kept as they are appended.
     private var sizeMismatch = false
     private var notDownloaded = false
@@ -15,6 +17,7 @@ public struct MediaRecordSpool: Sendable {
 
     public init(in directory: Directory) throws(FileError) {
         spool = try Spool(in: directory)
+        self.directory = directory
     }
 
     public var count: Int { spool.lineCount }

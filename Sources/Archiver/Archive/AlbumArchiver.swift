@@ -152,13 +152,6 @@ struct AlbumArchiver: Sendable {
             status: fetched.spool?.status ?? AlbumMetadata.status(of: fetched.records), archivedAt: now(),
             sourceURL: sourceURL, media: fetched.records, api: raw, commentCount: comments.map { $0.arrayValue?.count ?? 0 })
         metadata.spooledMedia = fetched.spool
-        if previous != nil, let spool = fetched.spool {
-            // A refresh compares the records with the previous ones, in memory.
-            var records: [MediaRecord] = []
-            records.reserveCapacity(spool.count)
-            try spool.forEach { records.append($0) }
-            (metadata.media, metadata.spooledMedia) = (records, nil)
-        }
         if case .object(var members) = raw, members["images"]?.arrayValue != nil {
             if let items = images.itemsInMemory {
                 members["images"] = .array(items)
@@ -172,18 +165,20 @@ struct AlbumArchiver: Sendable {
         metadata.refused = fetched.refused
         // A refresh: what Imgur changed goes to the history first (a crash then can only record a
         // change twice, never lose an old text), and what it no longer lists stays in the album.
-        let changes = (previous.map { AlbumChange.between($0, metadata, at: seenAt) } ?? []) + fetched.placeholders
-        metadata = AlbumFolder.keepingRemoved(previous, in: metadata, at: seenAt)
-        metadata.status = metadata.spooledMedia?.status ?? AlbumMetadata.status(of: metadata.media)
-        var entry = CatalogEntry(metadata)
-        if scope != .mediaOnly || previous != nil {
-            try await BlockingIO.run { [metadata, changes] in
-                try AlbumFolder.record(changes, of: id, in: folder)
-                try AlbumFolder.write(metadata, comments: comments, in: folder)
+        let listed = metadata
+        let writes = scope != .mediaOnly || previous != nil
+        metadata = try await BlockingIO.run { [listed, placeholders = fetched.placeholders] in
+            var merged = try AlbumFolder.keepingRemoved(previous, in: listed, at: seenAt)
+            merged.status = merged.spooledMedia?.status ?? AlbumMetadata.status(of: merged.media)
+            guard writes else { return merged }
+            if let previous {
+                try AlbumFolder.recordChanges(from: previous, to: listed, at: seenAt, then: placeholders, in: folder)
             }
-        } else {
-            entry.status = .mediaOnly
+            try AlbumFolder.write(merged, comments: comments, in: folder)
+            return merged
         }
+        var entry = CatalogEntry(metadata)
+        if !writes { entry.status = .mediaOnly }
         var report = AlbumReport(entry: entry, fetchedFiles: fetched.files, fetchedBytes: fetched.bytes)
         report.reusedFiles = fetched.reused
         report.mismatches = fetched.mismatches
