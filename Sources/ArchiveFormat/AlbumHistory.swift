@@ -71,12 +71,15 @@ public struct AlbumChange: Sendable, Equatable {
         if old.description != new.description {
             try body(.init(.descriptionChanged, at: date, from: .optional(old.description), to: .optional(new.description)))
         }
-        let oldByID = Dictionary(old.media.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Indexes, not copies of the records: the table of a large album is a fraction of its records.
+        var oldByID: [ImgurID: Int] = [:]
+        oldByID.reserveCapacity(old.media.count)
+        for (index, record) in old.media.enumerated() where oldByID[record.id] == nil { oldByID[record.id] = index }
         // The old media listed again, and their order now.
         var listed = Set<ImgurID>()
         var order: [ImgurID] = []
         try new.forEachMedia { record in
-            guard let before = oldByID[record.id] else {
+            guard let before = oldByID[record.id].map({ old.media[$0] }) else {
                 try body(.init(.mediaAdded, at: date, media: record.id, to: .int(Int64(record.position))))
                 return
             }

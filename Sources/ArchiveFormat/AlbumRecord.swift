@@ -234,10 +234,14 @@ public struct AlbumMetadata: Sendable, Equatable {
     }
 
     /// Stored files by name, each once (a media at two positions is stored once).
-    public var storedFiles: [String: MediaRecord] {
-        var files: [String: MediaRecord] = [:]
-        for record in media where record.status == .ok {
-            if let file = record.file, files[file] == nil { files[file] = record }
+    public var storedFiles: [String: MediaRecord] { storedFileIndex.mapValues { media[$0] } }
+
+    /// Where in `media` each stored file's record is, by name: a table of indexes, not of record
+    /// copies (a refresh of a large album holds it beside the records).
+    public var storedFileIndex: [String: Int] {
+        var files: [String: Int] = [:]
+        for (index, record) in media.enumerated() where record.status == .ok {
+            if let file = record.file, files[file] == nil { files[file] = index }
         }
         return files
     }

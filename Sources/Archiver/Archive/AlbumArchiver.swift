@@ -223,7 +223,7 @@ struct AlbumArchiver: Sendable {
     ) async throws -> Fetched {
         let (layout, events, downloader) = (self.layout, self.events, self.downloader)
         // Built once per album: once per file made a refresh of 25,000 media take 19 CPU-minutes.
-        let recorded = previous?.storedFiles ?? [:]
+        let (recorded, previousMedia) = (previous?.storedFileIndex ?? [:], previous?.media ?? [])
         let probe = probeKeptFiles && previous != nil
         var announced = probe
             ? Set(AlbumFolder.history(of: id, in: folder).filter { $0.kind == .mediaPlaceholderServed }.compactMap(\.media)) : []
@@ -231,7 +231,7 @@ struct AlbumArchiver: Sendable {
             func ended(_ outcome: Result<MediaOutcome, any Error>, downloaded: Bool = false, placeholder: Bool = false) -> Ended {
                 Ended(position: position, fileName: job.fileName, outcome: outcome, downloaded: downloaded, placeholder: placeholder)
             }
-            if let existing = try await BlockingIO.run({ try existingFile(job, recorded: recorded[job.fileName]) }) {
+            if let existing = try await BlockingIO.run({ try existingFile(job, recorded: recorded[job.fileName].map { previousMedia[$0] }) }) {
                 if download { events.expectFiles(-1, bytes: -(job.apiSize ?? 0)) }
                 return ended(.success(existing), placeholder: probe ? await downloader.servesPlaceholder(job) : false)
             }
