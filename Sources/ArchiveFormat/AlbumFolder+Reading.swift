@@ -57,15 +57,19 @@ extension AlbumFolder {
 
     /// Walks the top-level object of document `name`: `member` is handed each key with the reader
     /// at its value, which it must take.
-    /// - Returns: the problem with the document, or nil when it was read to its end.
+    /// - Returns: the problem with the document, or nil when it was read to its end; `failure` is
+    ///   set when the document is there but could not be read (an I/O error, not a damaged text).
     private static func walkObject(
-        _ name: String, in folder: Directory, notObject: String, _ member: (String, inout JSONStreamReader) throws -> Void
+        _ name: String, in folder: Directory, notObject: String, failure: inout FileError?,
+        _ member: (String, inout JSONStreamReader) throws -> Void
     ) -> DocumentProblem? {
         let file: OpenFile
         do {
             file = try folder.openFileForReading(name)
         } catch {
-            return .document(name, folder.exists(name) ? error.reasonText : "missing")
+            guard folder.exists(name) else { return .document(name, "missing") }
+            if case .read = error { failure = error }
+            return .document(name, error.reasonText)
         }
         var offset: Int64 = 0
         var reader = JSONStreamReader { buffer in
@@ -84,9 +88,12 @@ extension AlbumFolder {
             try reader.finish()
             return nil
         } catch let error as FileError {
+            failure = error
             return .document(name, error.reasonText)
         } catch let problem as DocumentProblem {
             return problem
+        } catch let error as JSONStreamReader.Failure where error.reason.hasPrefix("a value longer") {
+            return .document(name, error.reason)
         } catch {
             return .document(name, "not valid JSON")
         }
@@ -103,7 +110,7 @@ extension AlbumFolder {
         var document = MetadataDocument()
         var problems: [DocumentProblem] = []
         var titles: [String: String?] = [:]
-        let problem = walkObject(name, in: folder, notObject: "not a JSON object") { key, reader in
+        let problem = walkObject(name, in: folder, notObject: "not a JSON object", failure: &reading.readFailure) { key, reader in
             switch key {
             case "media" where try reader.peek() == UInt8(ascii: "["):
                 // The last of repeated members counts (docs/design.md, "Threat model").
@@ -137,7 +144,7 @@ extension AlbumFolder {
                     while try reader.nextElement() {
                         let image = try reader.value()
                         if let id = image["id"]?.stringValue, titles[id] == nil { titles[id] = image["title"]?.nonEmptyString }
-                        try images.append(image)
+                        try images.append(image, bytes: reader.lastValueLength)
                     }
                     document.apiImages = images
                     api["images"] = nil
@@ -238,7 +245,7 @@ extension AlbumFolder {
         var script: [Int: String] = [:]
         var entries = 0
         var bad: String?
-        let problem = walkObject(name, in: folder, notObject: "not an object") { key, reader in
+        let problem = walkObject(name, in: folder, notObject: "not an object", failure: &reading.readFailure) { key, reader in
             let value = try reader.value()
             guard bad == nil else { return }
             guard let position = Int(key), position > 0, let mediaID = value.stringValue, ImgurID.isValid(mediaID) else {
@@ -275,7 +282,7 @@ extension AlbumFolder {
     private static func readDescriptions(_ id: ImgurID, folder: Directory, into reading: inout AlbumReading) {
         let name = StorageLayout.descriptionsName(id)
         var descriptions: [String: String?] = [:]
-        let problem = walkObject(name, in: folder, notObject: "not an object") { key, reader in
+        let problem = walkObject(name, in: folder, notObject: "not an object", failure: &reading.readFailure) { key, reader in
             descriptions[key] = try reader.value().stringValue
         }
         if let problem {

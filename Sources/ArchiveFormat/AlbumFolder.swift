@@ -44,6 +44,9 @@ public struct AlbumReading: Sendable {
     public var problems: [DocumentProblem] = []
     /// The metadata's `id` is not the folder's: it describes another album.
     public var namesAnotherAlbum = false
+    /// A document that is there could not be read (an I/O error: a disk, a descriptor limit), as
+    /// opposed to a damaged one: nothing may be written over the folder as if it had no documents.
+    public var readFailure: FileError?
     /// While reading: each media's title from the API object, by id.
     var titles: [String: String?]?
 

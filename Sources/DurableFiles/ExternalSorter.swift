@@ -2,9 +2,10 @@ import Foundation
 
 /// Sorts more records than memory should hold (a merge of catalogs with millions of entries,
 /// docs/scale-out.md, "Merging"). Records are gathered in a batch of at most `memoryBudget` bytes;
-/// a full batch is sorted and written as a run into `scratch`; at the end the runs are merged, at
-/// most `fanIn` at a time, each through one read buffer. Memory is one batch plus `fanIn` buffers,
-/// whatever the number of records.
+/// a full batch is sorted and written as a run into `scratch`; `fanIn` runs of one level are merged
+/// into a run of the next as soon as they exist, and at the end the few runs left are merged, each
+/// through one read buffer. Memory is one batch plus a buffer per run left (fewer than `fanIn` per
+/// level), whatever the number of records.
 ///
 /// Runs are unnamed files of the caller's scratch folder (`Directory.createUnnamed`): nothing is
 /// left there however the process ends.
@@ -27,6 +28,8 @@ public final class ExternalSorter {
     private var batch: [Record] = []
     private var batchBytes = 0
     private var runs: [OpenFile] = []
+    /// How many merges made each run (0: written from a batch).
+    private var runLevels: [Int] = []
     private var runsMade = 0
 
     public init(scratch: Directory, memoryBudget: Int = 4 << 20, fanIn: Int = 32) {
@@ -56,18 +59,7 @@ public final class ExternalSorter {
             return
         }
         try spill()
-        while runs.count > fanIn {
-            let group = Array(runs.prefix(fanIn))
-            let merged = try newRun()
-            var output = RunWriter(file: merged)
-            try merge(group) { (record) throws(FileError) in
-                try output.append(record)
-                return true
-            }
-            try output.flush()
-            runs = Array(runs.dropFirst(fanIn)) + [merged]
-        }
-        defer { runs = [] }
+        defer { (runs, runLevels) = ([], []) }
         try merge(runs, body)
     }
 
@@ -82,6 +74,34 @@ public final class ExternalSorter {
         runs.append(run)
         batch = []
         batchBytes = 0
+        // Each run holds a descriptor until it is merged. Runs are merged by level, as soon as
+        // `fanIn` runs of a level exist, into one run of the next: few descriptors are open
+        // (fewer than `fanIn` per level), and each record is rewritten once per level.
+        runLevels.append(0)
+        var level = 0
+        while runLevels.filter({ $0 == level }).count >= fanIn {
+            let group = runs.indices.filter { runLevels[$0] == level }
+            let merged = try newRun()
+            var output = RunWriter(file: merged)
+            do {
+                try merge(group.map { runs[$0] }) { (record) throws(FileError) in
+                    try output.append(record)
+                    return true
+                }
+            } catch let error as FileError {
+                throw error
+            } catch {
+                throw .write(path: merged.path, reason: "\(error)")
+            }
+            try output.flush()
+            // The merged run takes the place of the group's first: runs stay in the order made.
+            let kept = Set(group.dropFirst())
+            runs[group[0]] = merged
+            runLevels[group[0]] = level + 1
+            runs = runs.indices.filter { !kept.contains($0) }.map { runs[$0] }
+            runLevels = runLevels.indices.filter { !kept.contains($0) }.map { runLevels[$0] }
+            level += 1
+        }
     }
 
     /// An unnamed file of the scratch folder: gone once closed, or with the process.

@@ -23,6 +23,8 @@ public struct JSONStreamReader {
     private var consumed: Int64 = 0
     private var atEnd = false
     private let valueLimit: Int
+    /// How many bytes of text the last value `value()` took had.
+    public private(set) var lastValueLength = 0
     /// Per container entered: whether it has had a member or element yet.
     private var hasMembers: [Bool] = []
 
@@ -143,7 +145,8 @@ public struct JSONStreamReader {
                 index = start + offset
                 continue
             }
-            if index - start >= valueLimit { throw fail("a value longer than \(valueLimit) bytes") }
+            // A scalar's limit leaves room for the byte after it, which ends it.
+            if index - start > valueLimit { throw fail("a value longer than \(valueLimit) bytes") }
             scan.step(buffer[index])
             index += 1
         }
@@ -155,6 +158,7 @@ public struct JSONStreamReader {
         switch parsed {
         case .success(let value):
             start += length
+            lastValueLength = length
             return value
         case .failure(let failure):
             throw fail(failure.reason, at: start + failure.offset)

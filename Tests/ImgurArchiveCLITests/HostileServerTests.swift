@@ -196,7 +196,38 @@ import Testing
         #expect(after["api"]?["images"]?.arrayValue?.count == 1_599)
         let sent = harness.imgur.requests("/media/")
         #expect(sent.filter { $0.method == "GET" }.count == 1_600, "a refresh fetches nothing it has")
-        #expect(sent.filter { $0.method == "HEAD" }.count == 1_599, "it asks whether each listed file is still served")
+        #expect(sent.filter { $0.method == "HEAD" }.count == 1_598, "it asks once whether each listed file is still served")
+    }
+
+    /// A media listed twice is asked for once, whatever becomes of it, and both positions get its outcome.
+    @Test func aMediaListedTwiceIsFetchedOnceWhateverItsOutcome() async throws {
+        let harness = try Harness()
+        let gone = FakeMedia(id: "GoneAAA", size: 300)
+        let kept = FakeMedia(id: "KeptBBB", size: 300)
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: [gone, kept, gone, kept]))
+        harness.imgur.inject("/media/GoneAAA.jpg", .html("<html><head><title>404</title></head></html>", status: 404))
+        let result = await harness.run(["q6i58"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        #expect(harness.imgur.requests("/media/GoneAAA.jpg").count == 1)
+        #expect(harness.imgur.requests("/media/KeptBBB.jpg").count == 1)
+        let records = harness.json("q6i58/metadata_q6i58.json")?["media"]?.arrayValue ?? []
+        #expect(records.map { $0["status"]?.stringValue } == ["missing", "ok", "missing", "ok"])
+        #expect(records.map { $0["position"]?.int64Value } == [1, 2, 3, 4])
+        #expect(result.out.contains("1 file") && !result.out.contains("new"), "\(result.out)")
+    }
+
+    /// An album answer without `images` is completed from `/images`: the list is kept in `api`, as sent.
+    @Test func aListCompletedFromTheImagesCallIsKeptInTheAPIObject() async throws {
+        let harness = try Harness()
+        let media = [FakeMedia(id: "Media01", size: 300), FakeMedia(id: "Media02", size: 300)]
+        harness.imgur.add(FakeAlbum(id: "q6i58", media: media))
+        harness.imgur.inject("/3/album/q6i58", .json(#"{"data":{"id":"q6i58","title":"T","images_count":2},"success":true,"status":200}"#))
+        let result = await harness.run(["q6i58"])
+        #expect(result.status == .success, "\(result.out)\(result.err)")
+        let api = harness.json("q6i58/metadata_q6i58.json")?["api"]
+        #expect(api?["images"]?.arrayValue?.map { $0["id"]?.stringValue } == ["Media01", "Media02"])
+        #expect(api?["title"] == "T")
+        #expect(harness.imgur.requests("/3/album/q6i58/images").count == 1)
     }
 
     // MARK: 14. An account listing that never ends

@@ -46,6 +46,9 @@ enum APIAnswer {
         return data
     }
 
+    /// The most text of a spooled answer held in memory outside its image list.
+    static let maxHeldBytes = 32 << 20
+
     /// The `data` of an answer of any size, and the image list in it (`data.images` of an object,
     /// or the elements of `data` when it is a list) kept aside in an `ImageList`: a large answer is
     /// read from its spool value by value, never whole (docs/design.md, "One large album").
@@ -75,11 +78,21 @@ enum APIAnswer {
         }
         var top: [String: JSONValue] = [:]
         var images = ImageList()
+        // What is held outside the image list is bounded as a whole answer was (32 MiB of text).
+        var heldBytes = 0
+        func held(_ value: @autoclosure () throws -> JSONValue) throws -> JSONValue {
+            let value = try value()
+            heldBytes += reader.lastValueLength
+            guard heldBytes <= Self.maxHeldBytes else {
+                throw ImgurAPIError.malformedResponse("\(resource): more than 32 MiB of text outside its image list")
+            }
+            return value
+        }
         do {
             try reader.enterObject()
             while let key = try reader.nextKey() {
                 guard key == "data" else {
-                    top[key] = try reader.value()
+                    top[key] = try held(reader.value())
                     continue
                 }
                 // The last of repeated members counts, as everywhere (docs/design.md, "Threat model").
@@ -87,7 +100,7 @@ enum APIAnswer {
                 switch try reader.peek() {
                 case UInt8(ascii: "[")?:
                     try reader.enterArray()
-                    while try reader.nextElement() { try images.append(try reader.value()) }
+                    while try reader.nextElement() { try images.append(try reader.value(), bytes: reader.lastValueLength) }
                     top["data"] = .array([])
                 case UInt8(ascii: "{")?:
                     try reader.enterObject()
@@ -96,16 +109,16 @@ enum APIAnswer {
                         if member == "images", try reader.peek() == UInt8(ascii: "[") {
                             images = ImageList(spillingIn: directory)
                             try reader.enterArray()
-                            while try reader.nextElement() { try images.append(try reader.value()) }
+                            while try reader.nextElement() { try images.append(try reader.value(), bytes: reader.lastValueLength) }
                             members["images"] = .array([])
                         } else {
                             if member == "images" { images = ImageList() }
-                            members[member] = try reader.value()
+                            members[member] = try held(reader.value())
                         }
                     }
                     top["data"] = .object(members)
                 default:
-                    top["data"] = try reader.value()
+                    top["data"] = try held(reader.value())
                 }
             }
             try reader.finish()

@@ -48,28 +48,46 @@ public struct ImgurClient: Sendable {
     /// not grow with the album (docs/design.md, "One large album").
     public func album(_ id: ImgurID, spoolingIn directory: Directory) async throws -> (Album, ImageList) {
         let (data, images) = try await listedData(["album", id.rawValue], resource: "album \(id)", spoolingIn: directory)
-        let album = try Album(json: data)
-        return (album, try await completed(album, images, id, spoolingIn: directory))
+        return try await completed(try Album(json: data), images, id, spoolingIn: directory)
     }
 
     /// `galleryItem(_:)` for a post of any size, as `album(_:spoolingIn:)`.
     public func galleryItem(_ id: ImgurID, spoolingIn directory: Directory) async throws -> (GalleryItem, ImageList) {
         let (data, images) = try await listedData(["gallery", id.rawValue], resource: "gallery post \(id)", spoolingIn: directory)
-        let item = try GalleryItem(json: data)
-        guard case .album(let album) = item else { return (item, ImageList()) }
-        return (item, try await completed(album, images, id, spoolingIn: directory))
+        switch try GalleryItem(json: data) {
+        case .album(let album):
+            let (completed, list) = try await completed(album, images, id, spoolingIn: directory)
+            return (.album(completed), list)
+        case .image:
+            // A post that is an image keeps whatever `images` it came with, in its own object.
+            guard case .object(var members) = data, members["images"] == .array([]), images.count > 0 else {
+                return (try GalleryItem(json: data), ImageList())
+            }
+            var items: [JSONValue] = []
+            try images.forEach { items.append($0) }
+            members["images"] = .array(items)
+            return (.image(try Image(json: .object(members))), ImageList())
+        }
     }
 
-    /// `completed(_:_:)` for an image list kept aside.
-    private func completed(_ album: Album, _ images: ImageList, _ id: ImgurID, spoolingIn directory: Directory) async throws -> ImageList {
-        guard let count = album.imagesCount, count > images.count else { return images }
+    /// `completed(_:_:)` for an image list kept aside. A list that came from `/images` is marked
+    /// in the album's `raw` (`"images": []`) as an answer's own list is.
+    private func completed(
+        _ album: Album, _ images: ImageList, _ id: ImgurID, spoolingIn directory: Directory
+    ) async throws -> (Album, ImageList) {
+        guard let count = album.imagesCount, count > images.count else { return (album, images) }
+        let all: ImageList
         do {
-            let (data, all) = try await listedData(
+            let (data, list) = try await listedData(
                 ["album", id.rawValue, "images"], resource: "images of album \(id)", spoolingIn: directory)
-            return data.arrayValue != nil && all.count > images.count ? all : images
+            guard data.arrayValue != nil, list.count > images.count else { return (album, images) }
+            all = list
         } catch ImgurAPIError.notFound {
-            return images
+            return (album, images)
         }
+        guard case .object(var members) = album.raw, members["images"]?.arrayValue == nil else { return (album, all) }
+        members["images"] = .array([])
+        return (try Album(json: .object(members)), all)
     }
 
     /// `data(_:resource:)`, read by `APIAnswer.listedData` from a body spooled in `directory`.

@@ -9,8 +9,10 @@ public struct ImageList: Sendable {
     private var items: [JSONValue]
     private var spool: Spool?
     private let directory: Directory?
-    /// Items kept in memory before the list moves to disk.
+    /// Items, and bytes of their text, kept in memory before the list moves to disk.
     private let memoryLimit: Int
+    private static let memoryBytes = 1 << 20
+    private var bytesInMemory = 0
     public private(set) var count: Int
 
     /// A list held in memory (an answer that was small, or a listing's album).
@@ -37,19 +39,35 @@ public struct ImageList: Sendable {
     /// The items, when they are in memory.
     public var itemsInMemory: [JSONValue]? { spool == nil ? items : nil }
 
-    public mutating func append(_ item: JSONValue) throws(FileError) {
+    /// Appends the next item.
+    /// - Parameter bytes: the length of its text as received, when known: a list moves to disk
+    ///   past 1,000 items or past 1 MiB of text, whichever comes first.
+    public mutating func append(_ item: JSONValue, bytes: Int = 0) throws(FileError) {
         count += 1
-        if spool == nil, items.count < memoryLimit {
+        bytesInMemory += bytes
+        if spool == nil, items.count < memoryLimit, bytesInMemory <= Self.memoryBytes {
             items.append(item)
             return
         }
         if spool == nil, let directory {
-            let spool = try Spool(in: directory)
+            // A folder that cannot be written to (a read-only copy being verified) spills to the
+            // temporary directory; when neither can be, the list stays in memory.
+            guard let spool = Self.spool(in: directory) else {
+                items.append(item)
+                return
+            }
             for item in items { try spool.appendLine(Array(item.serialized(.compact))) }
             items = []
             self.spool = spool
         }
-        try spool?.appendLine(Array(item.serialized(.compact)))
+        guard let spool else { return items.append(item) }
+        try spool.appendLine(Array(item.serialized(.compact)))
+    }
+
+    private static func spool(in directory: Directory) -> Spool? {
+        if let spool = try? Spool(in: directory) { return spool }
+        guard let temporary = try? Directory.open(NSTemporaryDirectory()) else { return nil }
+        return try? Spool(in: temporary)
     }
 
     /// Calls `body` with each item, in the API's order.
