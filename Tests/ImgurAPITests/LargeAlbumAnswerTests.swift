@@ -91,6 +91,29 @@ struct LargeAlbumAnswerTests {
         #expect(spool.names().isEmpty)
     }
 
+    /// A gallery post that is an image keeps the `images` it came with in its own object; one that
+    /// is an album without `is_album` is told by its list.
+    @Test func galleryPostsAreToldApartAsBefore() async throws {
+        let fake = try FakeImgur()
+        defer { fake.stop() }
+        let image = #"{"id":"XyZ12ab","is_album":false,"type":"image/jpeg","link":"https://i.imgur.com/XyZ12ab.jpg","images":[{"id":"Other01"}]}"#
+        fake.inject("/3/gallery/XyZ12ab", .json(#"{"data":\#(image),"success":true,"status":200}"#))
+        fake.inject("/3/gallery/q6i58", .json(#"{"data":{"id":"q6i58","images":[{"id":"AAAAAAA"}]},"success":true,"status":200}"#))
+        let path = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let spool = try Directory.open(path)
+        let client = try client(fake)
+        let (post, list) = try await client.galleryItem(ImgurID("XyZ12ab")!, spoolingIn: spool)
+        #expect(post.raw == (try JSONValue.parse(Data(image.utf8))))
+        #expect(list.count == 0)
+        let (album, images) = try await client.galleryItem(ImgurID("q6i58")!, spoolingIn: spool)
+        guard case .album = album else {
+            Issue.record("not an album: \(album)")
+            return
+        }
+        #expect(try items(images).map { $0["id"]?.stringValue } == ["AAAAAAA"])
+    }
+
     /// `/3/album/{id}/images` completes a short list, spooled as well.
     @Test func aShortListIsCompletedFromTheImagesCall() async throws {
         let fake = try FakeImgur()

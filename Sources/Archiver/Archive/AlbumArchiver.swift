@@ -126,7 +126,8 @@ struct AlbumArchiver: Sendable {
 
     /// Downloads the media of `images` into the folder of `id` (unless `--metadata-only`) and
     /// writes its documents (unless `--media-only`, which still brings documents that already exist
-    /// up to date). `raw`'s own `images`, when it lists any, are replaced by `images`.
+    /// up to date). An album's `raw` has its own `images` replaced by `images`; an image's `raw` is
+    /// kept as it is.
     private func store(
         id: ImgurID, kind: AlbumKind, title: String?, description: String?, datetime: Int64?, raw: JSONValue,
         images: ImageList, sourceURL: String, comments: JSONValue?, animated: AnimatedFormat
@@ -154,7 +155,7 @@ struct AlbumArchiver: Sendable {
             status: fetched.spool?.status ?? AlbumMetadata.status(of: fetched.records), archivedAt: now(),
             sourceURL: sourceURL, media: fetched.records, api: raw, commentCount: comments.map { $0.arrayValue?.count ?? 0 })
         metadata.spooledMedia = fetched.spool
-        if case .object(var members) = raw, members["images"]?.arrayValue != nil {
+        if kind == .album, case .object(var members) = raw, members["images"]?.arrayValue != nil {
             if let items = images.itemsInMemory {
                 members["images"] = .array(items)
                 metadata.api = .object(members)
