@@ -138,15 +138,10 @@ extension AlbumFolder {
                         if member == "images" { document.apiImages = nil }
                         continue
                     }
-                    var images = ImageList(spillingIn: folder)
                     titles.removeAll()
-                    try reader.enterArray()
-                    while try reader.nextElement() {
-                        let image = try reader.value()
+                    document.apiImages = try ImageList.reading(&reader, spillingIn: folder) { image in
                         if let id = image["id"]?.stringValue, titles[id] == nil { titles[id] = image["title"]?.nonEmptyString }
-                        try images.append(image, bytes: reader.lastValueLength)
                     }
-                    document.apiImages = images
                     api["images"] = nil
                 }
                 // A short list goes back into `api`, as the API sent it.

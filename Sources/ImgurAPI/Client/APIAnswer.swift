@@ -96,20 +96,17 @@ enum APIAnswer {
                     continue
                 }
                 // The last of repeated members counts, as everywhere (docs/design.md, "Threat model").
-                images = ImageList(spillingIn: directory)
+                images = ImageList()
                 switch try reader.peek() {
                 case UInt8(ascii: "[")?:
-                    try reader.enterArray()
-                    while try reader.nextElement() { try images.append(try reader.value(), bytes: reader.lastValueLength) }
+                    images = try ImageList.reading(&reader, spillingIn: directory)
                     top["data"] = .array([])
                 case UInt8(ascii: "{")?:
                     try reader.enterObject()
                     var members: [String: JSONValue] = [:]
                     while let member = try reader.nextKey() {
                         if member == "images", try reader.peek() == UInt8(ascii: "[") {
-                            images = ImageList(spillingIn: directory)
-                            try reader.enterArray()
-                            while try reader.nextElement() { try images.append(try reader.value(), bytes: reader.lastValueLength) }
+                            images = try ImageList.reading(&reader, spillingIn: directory)
                             members["images"] = .array([])
                         } else {
                             if member == "images" { images = ImageList() }

@@ -33,6 +33,21 @@ public struct ImageList: Sendable {
         spool = nil
     }
 
+    /// The array that comes next in `reader`, item by item, in a list that moves to disk in
+    /// `directory` as `append` says; `each` sees every item on the way.
+    public static func reading(
+        _ reader: inout JSONStreamReader, spillingIn directory: Directory, each: (JSONValue) -> Void = { _ in }
+    ) throws -> ImageList {
+        var list = ImageList(spillingIn: directory)
+        try reader.enterArray()
+        while try reader.nextElement() {
+            let item = try reader.value()
+            each(item)
+            try list.append(item, bytes: reader.lastValueLength)
+        }
+        return list
+    }
+
     /// Whether the items are on disk.
     public var isSpooled: Bool { spool != nil }
 
